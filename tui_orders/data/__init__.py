@@ -1,0 +1,1 @@
+"""The data layer: models, rules and reports. Never imports textual (checked by import-linter)."""

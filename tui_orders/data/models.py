@@ -1,0 +1,400 @@
+"""The peewee models of tui-orders (see docs/DOMAIN and DOMAIN.md in shared/).
+
+Money, prices, quantities and rates are :class:`ScaledDecimalField`: a ``Decimal`` in Python,
+a BIGINT of fixed scale in the database (cents for money), so nothing is ever a float.
+Fields marked *computed* are kept correct by the rules in :mod:`tui_orders.data.orders` in the
+same transaction as every change, and re-derived by ``tui-orders check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .db import database
+from .money import MONEY_PLACES, PRICE_PLACES, QTY_PLACES, RATE_PLACES, ZERO
+
+
+class ScaledDecimalField(BigIntegerField):
+    """An exact Decimal stored as an integer count of ``10**-places``.
+
+    ``Decimal('12.34')`` with 2 places is stored as ``1234``. Values with more decimals than
+    the scale are refused (they would be silently rounded otherwise).
+    """
+
+    def __init__(self, places: int, *args: Any, **kwargs: Any) -> None:
+        self.places = places
+        self.factor = 10**places
+        kwargs.setdefault("default", 0)
+        super().__init__(*args, **kwargs)
+
+    def db_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError(f"{self.name}: a float is not an exact amount ({value!r})")
+        scaled = Decimal(value).scaleb(self.places)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{self.name}: {value} has more than {self.places} decimal places")
+        return int(scaled)
+
+    def python_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-self.places)
+
+
+def MoneyField(**kwargs: Any) -> ScaledDecimalField:
+    return ScaledDecimalField(MONEY_PLACES, **kwargs)
+
+
+def PriceField(**kwargs: Any) -> ScaledDecimalField:
+    return ScaledDecimalField(PRICE_PLACES, **kwargs)
+
+
+def QtyField(**kwargs: Any) -> ScaledDecimalField:
+    return ScaledDecimalField(QTY_PLACES, **kwargs)
+
+
+def RateField(**kwargs: Any) -> ScaledDecimalField:
+    return ScaledDecimalField(RATE_PLACES, **kwargs)
+
+
+def from_scaled(value: Any, places: int) -> Decimal:
+    """Turn an integer read straight from SQL (``SUM`` of a scaled column) into a Decimal."""
+    return Decimal(int(value or 0)).scaleb(-places)
+
+
+class OrderStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    READY = "ready"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class PayStatus(StrEnum):
+    """Financial status of an order, a payment term or a financial document."""
+
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+
+
+class DocumentKind(StrEnum):
+    """What the order was created from."""
+
+    CONTRACT = "contract"
+    OFFER = "offer"
+    OTHER = "other"
+
+
+class DocumentType(StrEnum):
+    PROFORMA = "proforma"
+    INVOICE = "invoice"
+    FOREIGN_INVOICE = "foreign_invoice"
+
+
+class DeliveryKind(StrEnum):
+    SALE = "sale"
+    SHIPMENT = "shipment"
+
+
+class LinkKind(StrEnum):
+    PRODUCTION = "production"
+    PURCHASE = "purchase"
+
+
+class LinkStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+CURRENCIES = ("BGN", "EUR", "USD", "GBP", "CHF", "RON", "TRY", "PLN", "CZK", "HUF", "RSD", "MKD")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    """One row: the schema version the database is at (see :mod:`tui_orders.data.schema`)."""
+
+    version = IntegerField()
+
+
+class NumberSequence(BaseModel):
+    """The last number handed out per kind of record and year (``order`` 2026 -> 42)."""
+
+    kind = CharField(max_length=20)
+    year = IntegerField()
+    last = IntegerField(default=0)
+
+    class Meta:
+        primary_key = CompositeKey("kind", "year")
+
+
+class Client(BaseModel):
+    name = CharField(max_length=200, unique=True)
+    vat_id = CharField(max_length=40, default="")
+    currency = CharField(max_length=3)
+
+
+class Address(BaseModel):
+    client = ForeignKeyField(Client, backref="addresses", on_delete="CASCADE")
+    label = CharField(max_length=100)
+    text = TextField(default="")
+    is_default = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("client", "label"), True),)
+
+
+class Tax(BaseModel):
+    name = CharField(max_length=100, unique=True)
+    rate = RateField()  # percent: 20 means 20%
+
+
+class Article(BaseModel):
+    code = CharField(max_length=60, unique=True)
+    name = CharField(max_length=250)
+    unit = CharField(max_length=20, default="pcs")
+    price = PriceField()
+
+
+class Barcode(BaseModel):
+    article = ForeignKeyField(Article, backref="barcodes", on_delete="CASCADE")
+    code = CharField(max_length=64, unique=True)
+
+
+class Order(BaseModel):
+    number = CharField(max_length=30, unique=True)
+    client = ForeignKeyField(Client, backref="orders")
+    address = ForeignKeyField(Address, null=True, on_delete="SET NULL")
+    currency = CharField(max_length=3)  # inherited from the client when the order is created
+    document_kind = CharField(max_length=10, default=DocumentKind.CONTRACT.value)
+    document_ref = CharField(max_length=100, default="")
+    created = DateField(index=True)
+    deadline = DateField()
+    tax = ForeignKeyField(Tax, null=True)
+    note = TextField(default="")
+    started = BooleanField(default=False)  # the operator's explicit "start"
+    cancelled = BooleanField(default=False)
+    cancel_reason = TextField(default="")
+    version = IntegerField(default=1)  # optimistic concurrency: +1 on every change
+    # computed
+    status = CharField(max_length=12, default=OrderStatus.NEW.value)
+    financial_status = CharField(max_length=16, default=PayStatus.UNPAID.value)
+    subtotal = MoneyField()
+    tax_amount = MoneyField()
+    total = MoneyField()
+    paid = MoneyField()
+    unallocated = MoneyField()
+    delivered_pct = MoneyField()  # 0..100 with 2 decimals, for lists
+    updated_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        indexes = (
+            (("deadline", "id"), False),
+            (("status", "deadline"), False),
+            (("financial_status", "deadline"), False),
+            (("client", "deadline"), False),
+        )
+
+
+class Offer(BaseModel):
+    number = CharField(max_length=30, unique=True)
+    client = ForeignKeyField(Client, backref="offers")
+    address = ForeignKeyField(Address, null=True, on_delete="SET NULL")
+    created = DateField()
+    valid_until = DateField(null=True)
+    note = TextField(default="")
+    order = ForeignKeyField(Order, null=True, backref="offers", on_delete="SET NULL")
+
+
+class OfferItem(BaseModel):
+    offer = ForeignKeyField(Offer, backref="items", on_delete="CASCADE")
+    position = IntegerField()
+    article = ForeignKeyField(Article)
+    qty = QtyField()
+    price = PriceField()
+    specs = TextField(default="")
+
+
+class OrderItem(BaseModel):
+    order = ForeignKeyField(Order, backref="items", on_delete="CASCADE")
+    position = IntegerField()
+    article = ForeignKeyField(Article, index=True)
+    qty = QtyField()
+    price = PriceField()
+    specs = TextField(default="")
+    # computed
+    amount = MoneyField()  # qty x price, rounded half-up to the cent
+    delivered = QtyField()
+
+
+class PaymentTerm(BaseModel):
+    order = ForeignKeyField(Order, backref="terms", on_delete="CASCADE")
+    position = IntegerField()
+    name = CharField(max_length=200)
+    due = DateField(index=True)
+    amount = MoneyField()
+    # computed
+    paid = MoneyField()
+    status = CharField(max_length=16, default=PayStatus.UNPAID.value)
+
+
+class FinancialDocument(BaseModel):
+    order = ForeignKeyField(Order, backref="documents", on_delete="CASCADE")
+    doc_type = CharField(max_length=16)
+    number = CharField(max_length=60)
+    amount = MoneyField()
+    issued = DateField()
+    due = DateField(null=True, index=True)
+    term = ForeignKeyField(PaymentTerm, null=True, backref="documents", on_delete="SET NULL")
+    duplicate_of = ForeignKeyField("self", null=True, backref="duplicates", on_delete="SET NULL")
+    # computed: the pair (original and its duplicates) shares one paid amount and one status
+    paid = MoneyField()
+    status = CharField(max_length=16, default=PayStatus.UNPAID.value)
+
+    class Meta:
+        indexes = ((("doc_type", "number"), True),)
+
+
+class Payment(BaseModel):
+    order = ForeignKeyField(Order, backref="payments", on_delete="CASCADE")
+    date = DateField(index=True)
+    amount = MoneyField()
+    note = TextField(default="")
+    # computed
+    unallocated = MoneyField()
+
+
+class Allocation(BaseModel):
+    payment = ForeignKeyField(Payment, backref="allocations", on_delete="CASCADE")
+    document = ForeignKeyField(FinancialDocument, backref="allocations", on_delete="CASCADE")
+    amount = MoneyField()
+
+    class Meta:
+        indexes = ((("payment", "document"), True),)
+
+
+class Delivery(BaseModel):
+    """A sale or a shipment: what was handed to the client, against an order."""
+
+    order = ForeignKeyField(Order, backref="deliveries", on_delete="CASCADE")
+    kind = CharField(max_length=10)
+    number = CharField(max_length=60)
+    date = DateField()
+    address = ForeignKeyField(Address, null=True, on_delete="SET NULL")
+    cancelled = BooleanField(default=False)
+    note = TextField(default="")
+
+    class Meta:
+        indexes = ((("kind", "number"), True),)
+
+
+class DeliveryLine(BaseModel):
+    delivery = ForeignKeyField(Delivery, backref="lines", on_delete="CASCADE")
+    article = ForeignKeyField(Article)
+    qty = QtyField()
+
+
+class LinkedOrder(BaseModel):
+    """A production or purchase (delivery) order linked to a client order."""
+
+    order = ForeignKeyField(Order, backref="links", on_delete="CASCADE")
+    kind = CharField(max_length=12)
+    number = CharField(max_length=60)
+    status = CharField(max_length=12, default=LinkStatus.PLANNED.value)
+    deadline = DateField(null=True)
+    expected = DateField(null=True)
+    note = TextField(default="")
+
+    class Meta:
+        indexes = ((("order", "kind", "number"), True),)
+
+
+class AuditLog(BaseModel):
+    """Who changed what, when. ``changes`` is JSON: ``{"field": [old, new], ...}``."""
+
+    at = DateTimeField(default=dt.datetime.now)
+    user = CharField(max_length=100)
+    action = CharField(max_length=40)
+    entity = CharField(max_length=40)
+    entity_id = IntegerField(null=True)
+    order = ForeignKeyField(Order, null=True, backref="history", on_delete="CASCADE")
+    changes = TextField(default="{}")
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    SchemaVersion,
+    NumberSequence,
+    Client,
+    Address,
+    Tax,
+    Article,
+    Barcode,
+    Order,
+    Offer,
+    OfferItem,
+    OrderItem,
+    PaymentTerm,
+    FinancialDocument,
+    Payment,
+    Allocation,
+    Delivery,
+    DeliveryLine,
+    LinkedOrder,
+    AuditLog,
+]
+
+__all__ = [
+    "ALL_MODELS",
+    "ZERO",
+    "Address",
+    "Allocation",
+    "Article",
+    "AuditLog",
+    "Barcode",
+    "Client",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryLine",
+    "DocumentKind",
+    "DocumentType",
+    "FinancialDocument",
+    "LinkKind",
+    "LinkStatus",
+    "LinkedOrder",
+    "NumberSequence",
+    "Offer",
+    "OfferItem",
+    "Order",
+    "OrderItem",
+    "OrderStatus",
+    "PayStatus",
+    "Payment",
+    "PaymentTerm",
+    "SchemaVersion",
+    "Tax",
+]

@@ -1,0 +1,129 @@
+"""Exact numbers: parsing, rounding and formatting of amounts, prices, quantities and rates.
+
+Everything is :class:`decimal.Decimal`. In the database every such number is an integer of
+fixed scale (cents for money), so neither SQLite nor PostgreSQL ever holds it as a float and
+``SUM`` in SQL stays exact.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import ValidationError
+
+#: Digits after the decimal point kept for each kind of number.
+MONEY_PLACES = 2
+PRICE_PLACES = 4
+QTY_PLACES = 3
+RATE_PLACES = 4
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def quantum(places: int) -> Decimal:
+    """The smallest step with ``places`` decimals, e.g. ``Decimal('0.01')`` for 2."""
+    return Decimal(1).scaleb(-places)
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round half-up to the cent (2.345 -> 2.35, -2.345 -> -2.35)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_decimal(
+    text: object,
+    *,
+    places: int,
+    what: str = "amount",
+    allow_negative: bool = False,
+    allow_zero: bool = True,
+) -> Decimal:
+    """Parse user or file input into an exact Decimal with at most ``places`` decimals.
+
+    Accepts ``str``, ``int`` and ``Decimal`` (never ``float``: a float has already lost the
+    exact value). A comma is accepted as the decimal separator ("12,50"). Raises
+    :class:`ValidationError` with a message naming ``what`` on anything else.
+    """
+    if isinstance(text, (bool, float)):
+        raise ValidationError(f'{what} must be written as a string such as "12.50", not {text!r}')
+    if isinstance(text, Decimal):
+        value = text
+    elif isinstance(text, int):
+        value = Decimal(text)
+    elif isinstance(text, str):
+        cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+        if "," in cleaned and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            raise ValidationError(f"{what} {text!r} is not a number") from None
+    else:
+        raise ValidationError(f"{what} must be a number written as a string, not {text!r}")
+    if not value.is_finite():
+        raise ValidationError(f"{what} {text!r} is not a finite number")
+    if abs(value) >= Decimal(10) ** (15 - places):
+        raise ValidationError(f"{what} {text!r} is too large")
+    if value != value.quantize(quantum(places), rounding=ROUND_HALF_UP):
+        raise ValidationError(f"{what} {text!r} has more than {places} decimal places")
+    if value < 0 and not allow_negative:
+        raise ValidationError(f"{what} {text!r} must not be negative")
+    if value == 0 and not allow_zero:
+        raise ValidationError(f"{what} must be greater than zero")
+    return value.quantize(quantum(places))
+
+
+def parse_money(text: object, *, what: str = "amount", allow_zero: bool = False) -> Decimal:
+    """A positive (or, with ``allow_zero``, non-negative) amount with at most 2 decimals."""
+    return parse_decimal(text, places=MONEY_PLACES, what=what, allow_zero=allow_zero)
+
+
+def parse_price(text: object, *, what: str = "price") -> Decimal:
+    """A non-negative unit price with at most 4 decimals."""
+    return parse_decimal(text, places=PRICE_PLACES, what=what)
+
+
+def parse_qty(text: object, *, what: str = "quantity") -> Decimal:
+    """A positive quantity with at most 3 decimals."""
+    return parse_decimal(text, places=QTY_PLACES, what=what, allow_zero=False)
+
+
+def parse_rate(text: object, *, what: str = "tax rate") -> Decimal:
+    """A tax rate in percent (``20`` for 20%), 0 to 100, at most 4 decimals."""
+    value = parse_decimal(text, places=RATE_PLACES, what=what)
+    if value > HUNDRED:
+        raise ValidationError(f"{what} {text!r} must be a percentage between 0 and 100")
+    return value
+
+
+def normalized(value: Decimal) -> str:
+    """Shortest exact text of a number: ``Decimal('2.500')`` -> ``'2.5'``, ``3.000`` -> ``'3'``."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def format_money(value: Decimal) -> str:
+    """Two decimals, no grouping: ``'1234.50'``. The interchange and CLI form."""
+    return str(round_money(value))
+
+
+def format_price(value: Decimal) -> str:
+    """At least 2 and at most 4 decimals: ``'12.50'``, ``'0.125'``."""
+    text = normalized(value)
+    whole, _, frac = text.partition(".")
+    if len(frac) < 2:
+        frac = frac.ljust(2, "0")
+    return f"{whole}.{frac}"
+
+
+format_qty = normalized
+format_rate = normalized
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """``part`` as a percentage of ``whole``, rounded half-up to 2 decimals; 0 when whole is 0."""
+    if whole == 0:
+        return ZERO.quantize(CENT)
+    return (part * HUNDRED / whole).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,951 @@
+"""The rules of an order, one transaction per user action.
+
+Every function here that changes an order:
+
+1. bumps the order's ``version`` (and, given ``expected_version``, fails with
+   :class:`ConflictError` when another terminal changed the order since it was read);
+2. makes its change, validating it (:class:`ValidationError`, nothing written);
+3. recomputes every computed field of the order (:func:`recompute.recompute_order`);
+4. writes an audit entry: who, when, what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from peewee import fn
+
+from . import audit
+from .db import transactional
+from .errors import ConflictError, NotFound, ValidationError
+from .masterdata import _text, client_address, get_article, get_client, get_tax
+from .models import (
+    Address,
+    Allocation,
+    Article,
+    AuditLog,
+    Client,
+    Delivery,
+    DeliveryKind,
+    DeliveryLine,
+    DocumentKind,
+    DocumentType,
+    FinancialDocument,
+    LinkedOrder,
+    LinkKind,
+    LinkStatus,
+    Order,
+    OrderItem,
+    Payment,
+    PaymentTerm,
+    Tax,
+    from_scaled,
+)
+from .money import MONEY_PLACES, ZERO, format_qty, parse_money, parse_price, parse_qty
+from .numbers import format_number, move_past, next_seq, parse_number
+from .recompute import OrderState, recompute_order
+
+Ref = int | str
+
+
+def _choice(value: object, enum: Any, what: str) -> str:
+    text = value.value if hasattr(value, "value") else value
+    allowed = [e.value for e in enum]
+    if text not in allowed:
+        raise ValidationError(f"{what} {value!r} must be one of: {', '.join(allowed)}")
+    return str(text)
+
+
+def _date(value: object, what: str, *, required: bool = True) -> dt.date | None:
+    if value is None or value == "":
+        if required:
+            raise ValidationError(f"{what} is required")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+    raise ValidationError(f"{what} {value!r} is not a date")
+
+
+def get_order(ref: Ref | Order) -> Order:
+    """An order by id, instance or number."""
+    if isinstance(ref, Order):
+        return ref
+    query = Order.select()
+    order = (
+        query.where(Order.id == ref).first()
+        if isinstance(ref, int)
+        else query.where(Order.number == ref.strip()).first()
+    )
+    if order is None:
+        raise NotFound(f"no order {ref!r}")
+    return order
+
+
+def _touch(order_id: int, expected_version: int | None) -> Order:
+    """Claim the order for this change: version + 1, or a conflict if it moved on."""
+    query = Order.update(version=Order.version + 1, updated_at=dt.datetime.now()).where(
+        Order.id == order_id
+    )
+    if expected_version is not None:
+        query = query.where(Order.version == expected_version)
+    if query.execute() == 0:
+        order = Order.get_or_none(Order.id == order_id)
+        if order is None:
+            raise NotFound(f"no order with id {order_id}")
+        last = (
+            AuditLog.select().where(AuditLog.order == order_id).order_by(AuditLog.id.desc()).first()
+        )
+        who = f" by {last.user} at {last.at:%H:%M:%S}" if last else ""
+        raise ConflictError(
+            f"order {order.number} was changed{who} since you opened it; "
+            "nothing was saved: reload it and make your change again"
+        )
+    return Order.get_by_id(order_id)
+
+
+def _finish(order_id: int) -> OrderState:
+    return recompute_order(order_id)
+
+
+# --------------------------------------------------------------------------- orders
+
+
+@transactional
+def create_order(
+    client: Ref | Client,
+    deadline: dt.date | str,
+    *,
+    created: dt.date | str | None = None,
+    address: str | None = None,
+    document_kind: str = DocumentKind.CONTRACT.value,
+    document_ref: str = "",
+    tax: Ref | Tax | None = None,
+    note: str = "",
+    number: str | None = None,
+    started: bool = False,
+) -> Order:
+    """A new order. The number is generated from the creation date's year unless given
+    (an imported number is kept, and the year's sequence moves past it)."""
+    the_client = get_client(client)
+    created_date = _date(created, "created", required=False) or dt.date.today()
+    deadline_date = _date(deadline, "deadline")
+    assert deadline_date is not None
+    if deadline_date < created_date:
+        raise ValidationError(
+            f"deadline {deadline_date.isoformat()} is before the creation date "
+            f"{created_date.isoformat()}"
+        )
+    kind = _choice(document_kind, DocumentKind, "document kind")
+    the_address = client_address(the_client, address)
+    the_tax = get_tax(tax) if tax is not None else None
+    if number:
+        number = _text(number, "order number", max_len=30)
+        if Order.select().where(Order.number == number).exists():
+            raise ValidationError(f"order number {number} is already used")
+        parsed = parse_number(number)
+        if parsed:
+            move_past("order", parsed[0], parsed[1])
+    else:
+        while True:
+            number = format_number(created_date.year, next_seq("order", created_date.year))
+            if not Order.select().where(Order.number == number).exists():
+                break
+    order = Order.create(
+        number=number,
+        client=the_client,
+        address=the_address,
+        currency=the_client.currency,
+        document_kind=kind,
+        document_ref=_text(document_ref, "document reference", required=False, max_len=100),
+        created=created_date,
+        deadline=deadline_date,
+        tax=the_tax,
+        note=note or "",
+        started=bool(started),
+    )
+    audit.record(
+        "create",
+        "order",
+        order.id,
+        order.id,
+        {
+            "number": number,
+            "client": the_client.name,
+            "deadline": deadline_date,
+            "created": created_date,
+        },
+    )
+    _finish(order.id)
+    return Order.get_by_id(order.id)
+
+
+EDITABLE = ("address", "document_kind", "document_ref", "created", "deadline", "tax", "note")
+
+
+@transactional
+def update_order(order_ref: Ref | Order, expected_version: int | None, **fields: Any) -> Order:
+    """Change header fields of an order (see ``EDITABLE``); the tax recomputes the totals.
+
+    ``address`` takes a label of the client's addresses, ``tax`` a name, id or None.
+    """
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"cannot change {', '.join(sorted(unknown))} of an order")
+    order = get_order(order_ref)
+    order = _touch(order.id, expected_version)
+    changes: dict[str, tuple[Any, Any]] = {}
+
+    def put(name: str, old: Any, new: Any, store: Any) -> None:
+        if old != new:
+            changes[name] = (old, new)
+            setattr(order, name, store)
+
+    for name, value in fields.items():
+        if name == "address":
+            addr = client_address(order.client, value) if value else None
+            old = order.address.label if order.address_id else None
+            put("address", old, addr.label if addr else None, addr)
+        elif name == "document_kind":
+            kind = _choice(value, DocumentKind, "document kind")
+            put(name, order.document_kind, kind, kind)
+        elif name == "document_ref":
+            ref = _text(value, "document reference", required=False, max_len=100)
+            put(name, order.document_ref, ref, ref)
+        elif name in ("created", "deadline"):
+            day = _date(value, name)
+            put(name, getattr(order, name), day, day)
+        elif name == "tax":
+            the_tax = get_tax(value) if value is not None else None
+            old = order.tax.name if order.tax_id else None
+            put("tax", old, the_tax.name if the_tax else None, the_tax)
+        elif name == "note":
+            put(name, order.note, value or "", value or "")
+    if order.deadline < order.created:
+        raise ValidationError(
+            f"deadline {order.deadline.isoformat()} is before the creation date "
+            f"{order.created.isoformat()}"
+        )
+    order.save()
+    if changes:
+        audit.record("update", "order", order.id, order.id, changes)
+    _finish(order.id)
+    return Order.get_by_id(order.id)
+
+
+@transactional
+def start_order(order_ref: Ref | Order, expected_version: int | None = None) -> Order:
+    """The operator's explicit "work has started" (new -> in progress)."""
+    order = _touch(get_order(order_ref).id, expected_version)
+    if order.cancelled:
+        raise ValidationError(f"order {order.number} is cancelled: reopen it first")
+    if not order.started:
+        Order.update(started=True).where(Order.id == order.id).execute()
+        audit.record("start", "order", order.id, order.id, {"started": (False, True)})
+    _finish(order.id)
+    return Order.get_by_id(order.id)
+
+
+@transactional
+def cancel_order(order_ref: Ref | Order, reason: str, expected_version: int | None = None) -> Order:
+    """Cancel with a reason; refused while any delivery of the order stands."""
+    order = _touch(get_order(order_ref).id, expected_version)
+    reason = _text(reason, "cancel reason", max_len=500)
+    if order.cancelled:
+        raise ValidationError(f"order {order.number} is already cancelled")
+    active = Delivery.select().where(Delivery.order == order.id, ~Delivery.cancelled).count()
+    if active:
+        raise ValidationError(
+            f"order {order.number} has {active} delivery(ies): cancel them before the order"
+        )
+    Order.update(cancelled=True, cancel_reason=reason).where(Order.id == order.id).execute()
+    audit.record(
+        "cancel",
+        "order",
+        order.id,
+        order.id,
+        {"status": (order.status, "cancelled"), "reason": reason},
+    )
+    _finish(order.id)
+    return Order.get_by_id(order.id)
+
+
+@transactional
+def reopen_order(order_ref: Ref | Order, expected_version: int | None = None) -> Order:
+    """Undo a cancellation; the status goes back to what the order's facts say."""
+    order = _touch(get_order(order_ref).id, expected_version)
+    if not order.cancelled:
+        raise ValidationError(f"order {order.number} is not cancelled")
+    Order.update(cancelled=False, cancel_reason="").where(Order.id == order.id).execute()
+    state = _finish(order.id)
+    audit.record("reopen", "order", order.id, order.id, {"status": ("cancelled", state.status)})
+    return Order.get_by_id(order.id)
+
+
+# --------------------------------------------------------------------------- items
+
+
+def _next_position(model: Any, order_id: int) -> int:
+    return (
+        int(model.select(fn.MAX(model.position)).where(model.order == order_id).scalar() or 0) + 1
+    )
+
+
+@transactional
+def add_item(
+    order_ref: Ref | Order,
+    article: Ref | Article,
+    qty: Decimal | str,
+    price: Decimal | str | None = None,
+    specs: str = "",
+    expected_version: int | None = None,
+) -> OrderItem:
+    """Add an article to the order; the price defaults to the catalogue price."""
+    order = _touch(get_order(order_ref).id, expected_version)
+    the_article = get_article(article)
+    quantity = parse_qty(qty)
+    unit_price = the_article.price if price is None or price == "" else parse_price(price)
+    item = OrderItem.create(
+        order=order.id,
+        position=_next_position(OrderItem, order.id),
+        article=the_article,
+        qty=quantity,
+        price=unit_price,
+        specs=specs or "",
+    )
+    audit.record(
+        "add",
+        "item",
+        item.id,
+        order.id,
+        {"article": the_article.code, "qty": quantity, "price": unit_price},
+    )
+    _finish(order.id)
+    return OrderItem.get_by_id(item.id)
+
+
+def _item(item_id: int) -> OrderItem:
+    item = OrderItem.get_or_none(OrderItem.id == item_id)
+    if item is None:
+        raise NotFound(f"no order item with id {item_id}")
+    return item
+
+
+@transactional
+def update_item(
+    item_id: int,
+    expected_version: int | None = None,
+    *,
+    qty: Decimal | str | None = None,
+    price: Decimal | str | None = None,
+    specs: str | None = None,
+) -> OrderItem:
+    item = _item(item_id)
+    _touch(item.order_id, expected_version)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if qty is not None:
+        new_qty = parse_qty(qty)
+        if new_qty != item.qty:
+            changes["qty"] = (item.qty, new_qty)
+            item.qty = new_qty  # type: ignore[assignment]
+    if price is not None:
+        new_price = parse_price(price)
+        if new_price != item.price:
+            changes["price"] = (item.price, new_price)
+            item.price = new_price  # type: ignore[assignment]
+    if specs is not None and specs != item.specs:
+        changes["specs"] = (item.specs, specs)
+        item.specs = specs
+    item.save()
+    if changes:
+        audit.record("update", "item", item.id, item.order_id, changes)
+    _finish(item.order_id)
+    return OrderItem.get_by_id(item.id)
+
+
+@transactional
+def remove_item(item_id: int, expected_version: int | None = None) -> None:
+    item = _item(item_id)
+    _touch(item.order_id, expected_version)
+    article = Article.get_by_id(item.article_id)
+    item.delete_instance()
+    audit.record(
+        "remove", "item", item_id, item.order_id, {"article": article.code, "qty": item.qty}
+    )
+    _finish(item.order_id)
+
+
+# --------------------------------------------------------------------------- payment terms
+
+
+@transactional
+def add_term(
+    order_ref: Ref | Order,
+    name: str,
+    due: dt.date | str,
+    amount: Decimal | str,
+    expected_version: int | None = None,
+) -> PaymentTerm:
+    """A payment term: "advance 30%" due on a date for an amount."""
+    order = _touch(get_order(order_ref).id, expected_version)
+    term_name = _text(name, "term name")
+    if (
+        PaymentTerm.select()
+        .where(PaymentTerm.order == order.id, PaymentTerm.name == term_name)
+        .exists()
+    ):
+        raise ValidationError(f"order {order.number} already has a payment term {term_name!r}")
+    term = PaymentTerm.create(
+        order=order.id,
+        position=_next_position(PaymentTerm, order.id),
+        name=term_name,
+        due=_date(due, "due date"),
+        amount=parse_money(amount),
+    )
+    audit.record(
+        "add",
+        "term",
+        term.id,
+        order.id,
+        {"name": term_name, "due": term.due, "amount": term.amount},
+    )
+    _finish(order.id)
+    return PaymentTerm.get_by_id(term.id)
+
+
+@transactional
+def update_term(
+    term_id: int,
+    expected_version: int | None = None,
+    *,
+    name: str | None = None,
+    due: dt.date | str | None = None,
+    amount: Decimal | str | None = None,
+) -> PaymentTerm:
+    term = PaymentTerm.get_or_none(PaymentTerm.id == term_id)
+    if term is None:
+        raise NotFound(f"no payment term with id {term_id}")
+    _touch(term.order_id, expected_version)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if name is not None:
+        new_name = _text(name, "term name")
+        if new_name != term.name:
+            clash = PaymentTerm.select().where(
+                PaymentTerm.order == term.order_id,
+                PaymentTerm.name == new_name,
+                PaymentTerm.id != term.id,
+            )
+            if clash.exists():
+                raise ValidationError(f"the order already has a payment term {new_name!r}")
+            changes["name"] = (term.name, new_name)
+            term.name = new_name
+    if due is not None:
+        new_due = _date(due, "due date")
+        if new_due != term.due:
+            changes["due"] = (term.due, new_due)
+            term.due = new_due
+    if amount is not None:
+        new_amount = parse_money(amount)
+        if new_amount != term.amount:
+            changes["amount"] = (term.amount, new_amount)
+            term.amount = new_amount
+    term.save()
+    if changes:
+        audit.record("update", "term", term.id, term.order_id, changes)
+    _finish(term.order_id)
+    return PaymentTerm.get_by_id(term.id)
+
+
+@transactional
+def remove_term(term_id: int, expected_version: int | None = None) -> None:
+    """Remove a term; its documents stay, no longer tied to a term."""
+    term = PaymentTerm.get_or_none(PaymentTerm.id == term_id)
+    if term is None:
+        raise NotFound(f"no payment term with id {term_id}")
+    _touch(term.order_id, expected_version)
+    FinancialDocument.update(term=None).where(FinancialDocument.term == term.id).execute()
+    term.delete_instance()
+    audit.record(
+        "remove", "term", term_id, term.order_id, {"name": term.name, "amount": term.amount}
+    )
+    _finish(term.order_id)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _document(order_id: int, ref: Ref | FinancialDocument) -> FinancialDocument:
+    """A document of this order, by id, instance or number."""
+    if isinstance(ref, FinancialDocument):
+        doc = ref
+    elif isinstance(ref, int):
+        doc = FinancialDocument.get_or_none(FinancialDocument.id == ref)
+    else:
+        doc = FinancialDocument.get_or_none(
+            FinancialDocument.order == order_id, FinancialDocument.number == ref
+        )
+    if doc is None or doc.order_id != order_id:
+        raise ValidationError(f"the order has no financial document {ref!r}")
+    return doc
+
+
+@transactional
+def add_document(
+    order_ref: Ref | Order,
+    doc_type: str,
+    number: str,
+    amount: Decimal | str,
+    issued: dt.date | str,
+    due: dt.date | str | None = None,
+    term: int | str | None = None,
+    duplicate_of: Ref | FinancialDocument | None = None,
+    expected_version: int | None = None,
+) -> FinancialDocument:
+    """A proforma, invoice or foreign invoice of the order.
+
+    ``duplicate_of`` names a document standing for the same money (the proforma an invoice
+    replaces): the two then share one paid amount and one status, and count once in sums.
+    A duplicate of a duplicate is tied to the original. A duplicate belongs to its original's
+    payment term.
+    """
+    order = _touch(get_order(order_ref).id, expected_version)
+    kind = _choice(doc_type, DocumentType, "document type")
+    doc_number = _text(number, "document number", max_len=60)
+    clash = (
+        FinancialDocument.select(FinancialDocument.order)
+        .where(FinancialDocument.doc_type == kind, FinancialDocument.number == doc_number)
+        .first()
+    )
+    if clash is not None:
+        other = Order.get_by_id(clash.order_id).number
+        raise ValidationError(f"{kind} {doc_number} already exists (order {other})")
+    the_term = _term_of(order.id, term)
+    root = None
+    if duplicate_of is not None and duplicate_of != "":
+        root = _document(order.id, duplicate_of)
+        if root.duplicate_of_id is not None:
+            root = FinancialDocument.get_by_id(root.duplicate_of_id)
+        if the_term is not None and root.term_id not in (None, the_term.id):
+            raise ValidationError(
+                f"a duplicate belongs to the payment term of {root.number}, "
+                f"not to {the_term.name!r}"
+            )
+        the_term = PaymentTerm.get_by_id(root.term_id) if root.term_id else the_term
+        if root.term_id is None and the_term is not None:
+            root.term = the_term
+            root.save()
+    issued_date = _date(issued, "issue date")
+    due_date = _date(due, "due date", required=False)
+    if due_date is not None and issued_date is not None and due_date < issued_date:
+        raise ValidationError(f"due date {due_date} is before the issue date {issued_date}")
+    doc = FinancialDocument.create(
+        order=order.id,
+        doc_type=kind,
+        number=doc_number,
+        amount=parse_money(amount),
+        issued=issued_date,
+        due=due_date,
+        term=the_term,
+        duplicate_of=root,
+    )
+    audit.record(
+        "add",
+        "document",
+        doc.id,
+        order.id,
+        {
+            "type": kind,
+            "number": doc_number,
+            "amount": doc.amount,
+            "duplicate_of": root.number if root else None,
+        },
+    )
+    _finish(order.id)
+    return FinancialDocument.get_by_id(doc.id)
+
+
+def _term_of(order_id: int, term: int | str | None) -> PaymentTerm | None:
+    if term is None or term == "":
+        return None
+    if isinstance(term, int):
+        found = PaymentTerm.get_or_none(PaymentTerm.id == term, PaymentTerm.order == order_id)
+    else:
+        found = PaymentTerm.get_or_none(PaymentTerm.name == term, PaymentTerm.order == order_id)
+    if found is None:
+        raise ValidationError(f"the order has no payment term {term!r}")
+    return found
+
+
+@transactional
+def remove_document(doc_id: int, expected_version: int | None = None) -> None:
+    """Remove a document and its allocations (the money goes back to unallocated)."""
+    doc = FinancialDocument.get_or_none(FinancialDocument.id == doc_id)
+    if doc is None:
+        raise NotFound(f"no financial document with id {doc_id}")
+    _touch(doc.order_id, expected_version)
+    dups = [
+        d.number for d in FinancialDocument.select().where(FinancialDocument.duplicate_of == doc.id)
+    ]
+    if dups:
+        raise ValidationError(f"{doc.number} has duplicate(s) {', '.join(dups)}: remove them first")
+    doc.delete_instance(recursive=False)
+    audit.record("remove", "document", doc_id, doc.order_id, {"number": doc.number})
+    _finish(doc.order_id)
+
+
+# --------------------------------------------------------------------------- payments
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationInput:
+    document: int | str  # id or number of a document of the same order
+    amount: Decimal | str
+
+
+def _check_allocations(
+    order_id: int, payment_amount: Decimal, allocations: Sequence[AllocationInput]
+) -> list[tuple[FinancialDocument, Decimal]]:
+    checked: list[tuple[FinancialDocument, Decimal]] = []
+    seen: set[int] = set()
+    total = ZERO
+    for n, a in enumerate(allocations):
+        try:
+            doc = _document(order_id, a.document)
+            amount = parse_money(a.amount, what="allocated amount")
+        except ValidationError as exc:
+            raise exc.at(f"allocations[{n}]") from None
+        if doc.id in seen:
+            raise ValidationError(f"document {doc.number} is allocated twice").at(
+                f"allocations[{n}]"
+            )
+        seen.add(doc.id)
+        total += amount
+        checked.append((doc, amount))
+    if total > payment_amount:
+        raise ValidationError(
+            f"the allocations ({total}) exceed the payment ({payment_amount}) by "
+            f"{total - payment_amount}"
+        )
+    return checked
+
+
+@transactional
+def record_payment(
+    order_ref: Ref | Order,
+    date: dt.date | str,
+    amount: Decimal | str,
+    note: str = "",
+    allocations: Sequence[AllocationInput] = (),
+    expected_version: int | None = None,
+) -> Payment:
+    """Money received against the order, split over its documents (or not at all: a payment
+    without basis counts for the order but for no document until someone allocates it)."""
+    order = _touch(get_order(order_ref).id, expected_version)
+    value = parse_money(amount)
+    checked = _check_allocations(order.id, value, allocations)
+    payment = Payment.create(
+        order=order.id, date=_date(date, "payment date"), amount=value, note=note or ""
+    )
+    for doc, part in checked:
+        Allocation.create(payment=payment, document=doc, amount=part)
+    audit.record(
+        "add",
+        "payment",
+        payment.id,
+        order.id,
+        {
+            "date": payment.date,
+            "amount": value,
+            "allocations": {doc.number: str(part) for doc, part in checked},
+        },
+    )
+    _finish(order.id)
+    return Payment.get_by_id(payment.id)
+
+
+@transactional
+def allocate(
+    payment_id: int,
+    document: int | str,
+    amount: Decimal | str,
+    expected_version: int | None = None,
+) -> Payment:
+    """Set how much of a payment goes to one document (0 removes the allocation).
+
+    The payment's allocations together never exceed its amount.
+    """
+    payment = Payment.get_or_none(Payment.id == payment_id)
+    if payment is None:
+        raise NotFound(f"no payment with id {payment_id}")
+    _touch(payment.order_id, expected_version)
+    doc = _document(payment.order_id, document)
+    value = parse_money(amount, what="allocated amount", allow_zero=True)
+    others = (
+        Allocation.select(fn.SUM(Allocation.amount))
+        .where(Allocation.payment == payment.id, Allocation.document != doc.id)
+        .scalar()
+    )
+    allocated_elsewhere = from_scaled(others, MONEY_PLACES)
+    left = payment.amount - allocated_elsewhere
+    if value > left:
+        raise ValidationError(
+            f"only {left} of this payment is left to allocate; {value} is {value - left} too much"
+        )
+    existing = Allocation.get_or_none(
+        Allocation.payment == payment.id, Allocation.document == doc.id
+    )
+    old = existing.amount if existing else ZERO
+    if value == 0:
+        if existing:
+            existing.delete_instance()
+    elif existing:
+        existing.amount = value
+        existing.save()
+    else:
+        Allocation.create(payment=payment, document=doc, amount=value)
+    audit.record("allocate", "payment", payment.id, payment.order_id, {doc.number: (old, value)})
+    _finish(payment.order_id)
+    return Payment.get_by_id(payment.id)
+
+
+@transactional
+def remove_payment(payment_id: int, expected_version: int | None = None) -> None:
+    payment = Payment.get_or_none(Payment.id == payment_id)
+    if payment is None:
+        raise NotFound(f"no payment with id {payment_id}")
+    _touch(payment.order_id, expected_version)
+    payment.delete_instance(recursive=True)
+    audit.record(
+        "remove",
+        "payment",
+        payment_id,
+        payment.order_id,
+        {"date": payment.date, "amount": payment.amount},
+    )
+    _finish(payment.order_id)
+
+
+# --------------------------------------------------------------------------- deliveries
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryLineInput:
+    article: int | str  # id or code
+    qty: Decimal | str
+
+
+@transactional
+def add_delivery(
+    order_ref: Ref | Order,
+    kind: str,
+    date: dt.date | str,
+    lines: Sequence[DeliveryLineInput],
+    number: str | None = None,
+    address: str | None = None,
+    note: str = "",
+    allow_over: bool = False,
+    expected_version: int | None = None,
+) -> Delivery:
+    """A sale or shipment handing articles of the order to the client.
+
+    Delivering more of an article than is left to deliver needs ``allow_over`` (the operator's
+    explicit confirmation), and is then recorded in the audit log as an over-delivery.
+    """
+    order = _touch(get_order(order_ref).id, expected_version)
+    if order.cancelled:
+        raise ValidationError(f"order {order.number} is cancelled")
+    the_kind = _choice(kind, DeliveryKind, "delivery kind")
+    day = _date(date, "delivery date")
+    assert day is not None
+    if not lines:
+        raise ValidationError("a delivery needs at least one line")
+    ordered: dict[int, Decimal] = {}
+    delivered: dict[int, Decimal] = {}
+    for item in OrderItem.select().where(OrderItem.order == order.id):
+        ordered[item.article_id] = ordered.get(item.article_id, ZERO) + item.qty
+        delivered[item.article_id] = delivered.get(item.article_id, ZERO) + item.delivered
+    checked: list[tuple[Article, Decimal]] = []
+    over: dict[str, str] = {}
+    for n, line in enumerate(lines):
+        try:
+            article = get_article(line.article)
+            qty = parse_qty(line.qty)
+        except (ValidationError, NotFound) as exc:
+            raise ValidationError(str(exc)).at(f"lines[{n}]") from None
+        if article.id not in ordered:
+            raise ValidationError(f"article {article.code} is not on order {order.number}").at(
+                f"lines[{n}]"
+            )
+        delivered[article.id] += qty
+        if delivered[article.id] > ordered[article.id]:
+            over[article.code] = format_qty(delivered[article.id] - ordered[article.id])
+        checked.append((article, qty))
+    if over and not allow_over:
+        details = ", ".join(f"{code} by {qty}" for code, qty in over.items())
+        raise ValidationError(
+            f"this delivers more than was ordered ({details}); confirm to record it"
+        )
+    if number:
+        the_number = _text(number, "delivery number", max_len=60)
+    else:
+        prefix = "S" if the_kind == DeliveryKind.SALE.value else "SH"
+        the_number = f"{prefix}-{format_number(day.year, next_seq(the_kind, day.year))}"
+    if Delivery.select().where(Delivery.kind == the_kind, Delivery.number == the_number).exists():
+        raise ValidationError(f"{the_kind} {the_number} already exists")
+    addr: Address | None
+    if address:
+        addr = client_address(Client.get_by_id(order.client_id), address)
+    else:
+        addr = Address.get_or_none(Address.id == order.address_id) if order.address_id else None
+    delivery = Delivery.create(
+        order=order.id, kind=the_kind, number=the_number, date=day, address=addr, note=note or ""
+    )
+    for article, qty in checked:
+        DeliveryLine.create(delivery=delivery, article=article, qty=qty)
+    changes: dict[str, Any] = {
+        "kind": the_kind,
+        "number": the_number,
+        "lines": {a.code: format_qty(q) for a, q in checked},
+    }
+    if over:
+        changes["over_delivery"] = over
+    audit.record("deliver", "delivery", delivery.id, order.id, changes)
+    _finish(order.id)
+    return Delivery.get_by_id(delivery.id)
+
+
+@transactional
+def cancel_delivery(delivery_id: int, expected_version: int | None = None) -> Delivery:
+    """Cancel a sale or shipment: its quantities count as not delivered again."""
+    delivery = Delivery.get_or_none(Delivery.id == delivery_id)
+    if delivery is None:
+        raise NotFound(f"no delivery with id {delivery_id}")
+    _touch(delivery.order_id, expected_version)
+    if delivery.cancelled:
+        raise ValidationError(f"{delivery.kind} {delivery.number} is already cancelled")
+    Delivery.update(cancelled=True).where(Delivery.id == delivery.id).execute()
+    audit.record("cancel", "delivery", delivery.id, delivery.order_id, {"number": delivery.number})
+    _finish(delivery.order_id)
+    return Delivery.get_by_id(delivery.id)
+
+
+# --------------------------------------------------------------------------- linked orders
+
+
+@transactional
+def link_order(
+    order_ref: Ref | Order,
+    kind: str,
+    number: str,
+    status: str = LinkStatus.PLANNED.value,
+    deadline: dt.date | str | None = None,
+    expected: dt.date | str | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> LinkedOrder:
+    """Link a production or purchase order; its deadline defaults to the order's."""
+    order = _touch(get_order(order_ref).id, expected_version)
+    the_kind = _choice(kind, LinkKind, "linked order kind")
+    the_number = _text(number, "linked order number", max_len=60)
+    if (
+        LinkedOrder.select()
+        .where(
+            LinkedOrder.order == order.id,
+            LinkedOrder.kind == the_kind,
+            LinkedOrder.number == the_number,
+        )
+        .exists()
+    ):
+        raise ValidationError(f"{the_kind} order {the_number} is already linked")
+    link = LinkedOrder.create(
+        order=order.id,
+        kind=the_kind,
+        number=the_number,
+        status=_choice(status, LinkStatus, "status"),
+        deadline=_date(deadline, "deadline", required=False) or order.deadline,
+        expected=_date(expected, "expected date", required=False),
+        note=note or "",
+    )
+    audit.record(
+        "link", "linked_order", link.id, order.id, {"kind": the_kind, "number": the_number}
+    )
+    _finish(order.id)
+    return LinkedOrder.get_by_id(link.id)
+
+
+@transactional
+def update_link(
+    link_id: int,
+    expected_version: int | None = None,
+    *,
+    status: str | None = None,
+    expected: dt.date | str | None = None,
+    note: str | None = None,
+) -> LinkedOrder:
+    link = LinkedOrder.get_or_none(LinkedOrder.id == link_id)
+    if link is None:
+        raise NotFound(f"no linked order with id {link_id}")
+    _touch(link.order_id, expected_version)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if status is not None:
+        new = _choice(status, LinkStatus, "status")
+        if new != link.status:
+            changes["status"] = (link.status, new)
+            link.status = new
+    if expected is not None:
+        day = _date(expected, "expected date", required=False)
+        if day != link.expected:
+            changes["expected"] = (link.expected, day)
+            link.expected = day
+    if note is not None and note != link.note:
+        changes["note"] = (link.note, note)
+        link.note = note
+    link.save()
+    if changes:
+        audit.record("update", "linked_order", link.id, link.order_id, changes)
+    _finish(link.order_id)
+    return LinkedOrder.get_by_id(link.id)
+
+
+def history(order_ref: Ref | Order) -> list[AuditLog]:
+    """The order's audit log, oldest first."""
+    order = get_order(order_ref)
+    return list(AuditLog.select().where(AuditLog.order == order.id).order_by(AuditLog.id))
+
+
+__all__ = [
+    "AllocationInput",
+    "DeliveryLineInput",
+    "add_delivery",
+    "add_document",
+    "add_item",
+    "add_term",
+    "allocate",
+    "cancel_delivery",
+    "cancel_order",
+    "create_order",
+    "get_order",
+    "history",
+    "link_order",
+    "record_payment",
+    "remove_document",
+    "remove_item",
+    "remove_payment",
+    "remove_term",
+    "reopen_order",
+    "start_order",
+    "update_item",
+    "update_link",
+    "update_order",
+    "update_term",
+]

@@ -1,0 +1,73 @@
+"""Schema versioning: the version table and the migrations run when a database is opened.
+
+A new, empty database gets the current schema at once and is stamped with
+:data:`SCHEMA_VERSION`. An older database runs each migration above its version, in order,
+each in its own transaction, under a lock so that two terminals opening it at the same moment
+migrate it once. To change the schema later: change the models, bump ``SCHEMA_VERSION`` and
+add ``MIGRATIONS[new_version]``, a function that takes the database and brings an existing
+database from the version before to the new one (``playhouse.migrate`` helps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import Database, SqliteDatabase
+
+from .errors import DatabaseError
+from .models import ALL_MODELS, SchemaVersion
+
+SCHEMA_VERSION = 1
+
+#: version -> function bringing a database at ``version - 1`` to ``version``.
+MIGRATIONS: dict[int, Callable[[Database], None]] = {}
+
+
+def _lock(db: Database) -> None:
+    """Serialize schema changes between processes for the rest of this transaction."""
+    if not isinstance(db, SqliteDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(727274)")
+
+
+def current_version(db: Database) -> int:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select(SchemaVersion.version).order_by(SchemaVersion.id.desc()).first()
+    return int(row.version) if row else 0
+
+
+def migrate_schema(db: Database) -> int:
+    """Create or upgrade the schema; returns the version the database is at afterwards."""
+    begin = db.atomic(lock_type="IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
+    with begin:
+        _lock(db)
+        version = current_version(db)
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"the database is at schema version {version}, newer than this tui-orders "
+                f"understands ({SCHEMA_VERSION}): upgrade tui-orders"
+            )
+        if version == SCHEMA_VERSION:
+            return version
+        if version == 0:
+            if [t for t in db.get_tables() if t != SchemaVersion._meta.table_name]:
+                raise DatabaseError(
+                    "the database has tables but no tui-orders schema version: "
+                    "it is not a tui-orders database"
+                )
+            db.create_tables(ALL_MODELS)
+            SchemaVersion.delete().execute()
+            SchemaVersion.create(version=SCHEMA_VERSION)
+            return SCHEMA_VERSION
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS[version + 1]
+        begin = db.atomic(lock_type="IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
+        with begin:
+            _lock(db)
+            if current_version(db) != version:  # another process migrated meanwhile
+                version = current_version(db)
+                continue
+            step(db)
+            SchemaVersion.update(version=version + 1).execute()
+            version += 1
+    return version
