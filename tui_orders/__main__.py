@@ -1,0 +1,3 @@
+from tui_orders.cli import main
+
+main()
