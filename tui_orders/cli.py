@@ -402,12 +402,11 @@ def order_list(
             for r in rows:
                 click.echo(json.dumps(r, ensure_ascii=False))
             return
-        from rich import box
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
-        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+        t = Table(box=None, pad_edge=False, padding=(0, 1), header_style="bold underline")
         t.add_column("Number", no_wrap=True)
         t.add_column("Client", min_width=8, overflow="ellipsis", no_wrap=True)
         for c in ("Deadline", "Status", "Financial"):
