@@ -68,7 +68,7 @@ def make_database(url: str) -> Database:
         from playhouse.db_url import parse
 
         params = parse(url)
-        return PostgresqlDatabase(autorollback=True, **params)
+        return PostgresqlDatabase(**params)
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
     elif url.startswith("sqlite://"):
@@ -99,10 +99,8 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
     db = make_database(resolve_db_url(url))
     try:
         db.connect(reuse_if_open=True)
-    except peewee.OperationalError as exc:
-        raise DatabaseError(f"cannot open the database: {exc}") from None
-    except peewee.DatabaseError as exc:
-        raise DatabaseError(f"cannot open the database: {exc}") from None
+    except peewee.DatabaseError as exc:  # OperationalError included
+        raise DatabaseError(f"cannot open the database: {_one_line(exc)}") from None
     database.initialize(db)
     if migrate:
         from .schema import migrate_schema
@@ -110,8 +108,13 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
         try:
             migrate_schema(db)
         except peewee.DatabaseError as exc:
-            raise DatabaseError(f"cannot use the database: {exc}") from None
+            raise DatabaseError(f"cannot use the database: {_one_line(exc)}") from None
     return db
+
+
+def _one_line(exc: BaseException) -> str:
+    """A driver's message on one line (psycopg2's span several, with tabs)."""
+    return " ".join(str(exc).split())
 
 
 def close_database() -> None:

@@ -59,15 +59,32 @@ def migrate_schema(db: Database) -> int:
             SchemaVersion.delete().execute()
             SchemaVersion.create(version=SCHEMA_VERSION)
             return SCHEMA_VERSION
-    while version < SCHEMA_VERSION:
-        step = MIGRATIONS[version + 1]
-        begin = db.atomic(lock_type="IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
-        with begin:
-            _lock(db)
-            if current_version(db) != version:  # another process migrated meanwhile
-                version = current_version(db)
-                continue
-            step(db)
-            SchemaVersion.update(version=version + 1).execute()
-            version += 1
+    sqlite = isinstance(db, SqliteDatabase)
+    if sqlite:
+        # A migration may rebuild a table (playhouse.migrate does for NOT NULL, drop, rename
+        # on SQLite): with foreign keys on, dropping the old table would CASCADE-delete every
+        # row referencing it. The pragma is ignored inside a transaction: switch it off first.
+        db.pragma("foreign_keys", 0)
+    try:
+        while version < SCHEMA_VERSION:
+            step = MIGRATIONS[version + 1]
+            begin = db.atomic(lock_type="IMMEDIATE") if sqlite else db.atomic()
+            with begin:
+                _lock(db)
+                if current_version(db) != version:  # another process migrated meanwhile
+                    version = current_version(db)
+                    continue
+                step(db)
+                if sqlite:
+                    broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseError(
+                            f"migration to schema version {version + 1} would break "
+                            f"{len(broken)} reference(s) (first: {broken[0]}); nothing was changed"
+                        )
+                SchemaVersion.update(version=version + 1).execute()
+                version += 1
+    finally:
+        if sqlite:
+            db.pragma("foreign_keys", 1)
     return version
