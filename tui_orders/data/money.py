@@ -7,7 +7,8 @@ fixed scale (cents for money), so neither SQLite nor PostgreSQL ever holds it as
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import ValidationError
 
@@ -16,6 +17,8 @@ MONEY_PLACES = 2
 PRICE_PLACES = 4
 QTY_PLACES = 3
 RATE_PLACES = 4
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -56,6 +59,9 @@ def parse_decimal(
         cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
         if "," in cleaned and "." not in cleaned:
             cleaned = cleaned.replace(",", ".")
+        # Plain digits only: "1e3", "1_000" or other scripts' digits are typos, not amounts.
+        if not _PLAIN_NUMBER.fullmatch(cleaned):
+            raise ValidationError(f"{what} {text!r} is not a number")
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
@@ -123,7 +129,8 @@ format_rate = normalized
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal:
-    """``part`` as a percentage of ``whole``, rounded half-up to 2 decimals; 0 when whole is 0."""
+    """``part`` as a percentage of ``whole`` to 2 decimals, rounded down so that 100.00 means
+    all of it (999.999 of 1000 is 99.99, not 100.00); 0 when whole is 0."""
     if whole == 0:
         return ZERO.quantize(CENT)
-    return (part * HUNDRED / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (part * HUNDRED / whole).quantize(CENT, rounding=ROUND_DOWN)

@@ -355,6 +355,11 @@ def update_item(
     changes: dict[str, tuple[Any, Any]] = {}
     if qty is not None:
         new_qty = parse_qty(qty)
+        if new_qty < item.delivered:
+            raise ValidationError(
+                f"{format_qty(item.delivered)} of this item were already delivered: the quantity "
+                "cannot go below that (cancel the delivery first)"
+            )
         if new_qty != item.qty:
             changes["qty"] = (item.qty, new_qty)
             item.qty = new_qty  # type: ignore[assignment]
@@ -378,6 +383,11 @@ def remove_item(item_id: int, expected_version: int | None = None) -> None:
     item = _item(item_id)
     _touch(item.order_id, expected_version)
     article = Article.get_by_id(item.article_id)
+    if item.delivered > 0:
+        raise ValidationError(
+            f"{format_qty(item.delivered)} of {article.code} were already delivered on this line: "
+            "cancel the delivery before removing it"
+        )
     item.delete_instance()
     audit.record(
         "remove", "item", item_id, item.order_id, {"article": article.code, "qty": item.qty}
@@ -485,15 +495,36 @@ def remove_term(term_id: int, expected_version: int | None = None) -> None:
 
 
 def _document(order_id: int, ref: Ref | FinancialDocument) -> FinancialDocument:
-    """A document of this order, by id, instance or number."""
+    """A document of this order, by id, instance or number.
+
+    Numbers are unique per type only, so where a proforma and an invoice of the order share a
+    number, the type must be named too ("invoice 1001"); silently picking one would put the
+    money on the wrong document.
+    """
     if isinstance(ref, FinancialDocument):
         doc = ref
     elif isinstance(ref, int):
         doc = FinancialDocument.get_or_none(FinancialDocument.id == ref)
     else:
-        doc = FinancialDocument.get_or_none(
-            FinancialDocument.order == order_id, FinancialDocument.number == ref
-        )
+        text = ref.strip()
+        query = FinancialDocument.select().where(FinancialDocument.order == order_id)
+        found = list(query.where(FinancialDocument.number == text))
+        if not found:
+            kind, _, number = text.partition(" ")
+            if kind in {t.value for t in DocumentType} and number.strip():
+                found = list(
+                    query.where(
+                        FinancialDocument.doc_type == kind,
+                        FinancialDocument.number == number.strip(),
+                    )
+                )
+        if len(found) > 1:
+            kinds = " and ".join(sorted(d.doc_type for d in found))
+            raise ValidationError(
+                f"{text!r} is the number of a {kinds} of this order: name the type too, "
+                f"e.g. '{found[0].doc_type} {text}'"
+            )
+        doc = found[0] if found else None
     if doc is None or doc.order_id != order_id:
         raise ValidationError(f"the order has no financial document {ref!r}")
     return doc
@@ -544,6 +575,7 @@ def add_document(
         if root.term_id is None and the_term is not None:
             root.term = the_term
             root.save()
+            audit.record("update", "document", root.id, order.id, {"term": (None, the_term.name)})
     issued_date = _date(issued, "issue date")
     due_date = _date(due, "due date", required=False)
     if due_date is not None and issued_date is not None and due_date < issued_date:
@@ -687,9 +719,15 @@ def allocate(
     payment = Payment.get_or_none(Payment.id == payment_id)
     if payment is None:
         raise NotFound(f"no payment with id {payment_id}")
-    _touch(payment.order_id, expected_version)
     doc = _document(payment.order_id, document)
     value = parse_money(amount, what="allocated amount", allow_zero=True)
+    existing = Allocation.get_or_none(
+        Allocation.payment == payment.id, Allocation.document == doc.id
+    )
+    old = existing.amount if existing else ZERO
+    if value == old:  # nothing changes: no new version, no audit entry
+        return payment
+    _touch(payment.order_id, expected_version)
     others = (
         Allocation.select(fn.SUM(Allocation.amount))
         .where(Allocation.payment == payment.id, Allocation.document != doc.id)
@@ -701,10 +739,6 @@ def allocate(
         raise ValidationError(
             f"only {left} of this payment is left to allocate; {value} is {value - left} too much"
         )
-    existing = Allocation.get_or_none(
-        Allocation.payment == payment.id, Allocation.document == doc.id
-    )
-    old = existing.amount if existing else ZERO
     if value == 0:
         if existing:
             existing.delete_instance()
