@@ -16,7 +16,7 @@ from .models import OrderStatus, PayStatus
 from .money import HUNDRED, ZERO, percent, round_money
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ItemFact:
     id: int
     position: int
@@ -25,13 +25,13 @@ class ItemFact:
     price: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TermFact:
     id: int
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DocumentFact:
     id: int
     amount: Decimal
@@ -39,13 +39,13 @@ class DocumentFact:
     duplicate_of: int | None  # always the original (root) document, never another duplicate
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PaymentFact:
     id: int
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AllocationFact:
     payment_id: int
     document_id: int

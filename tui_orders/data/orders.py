@@ -501,6 +501,7 @@ def _document(order_id: int, ref: Ref | FinancialDocument) -> FinancialDocument:
     number, the type must be named too ("invoice 1001"); silently picking one would put the
     money on the wrong document.
     """
+    doc: FinancialDocument | None
     if isinstance(ref, FinancialDocument):
         doc = ref
     elif isinstance(ref, int):

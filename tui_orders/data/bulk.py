@@ -1,0 +1,1424 @@
+"""Writing a :class:`~tui_orders.data.dataset.Dataset` to the database fast, all or nothing.
+
+:func:`load` is the one path by which many records reach the database at once: ``tui-orders
+import`` and the demo generator both call it. It
+
+1. resolves every reference (client name, address label, article code, tax name, document and
+   term names within an order, offer and order numbers) against the dataset first, then
+   against the database, with one query per table and chunk of names, never one per order;
+2. validates every rule the services enforce one record at a time (see docs/interchange.md),
+   raising :class:`ValidationError` with the path of the record and field
+   (``orders[3].payments[0].allocations[1].amount``) before anything is written;
+3. computes every computed field with :func:`compute.compute_order`, the function the
+   services use, so ``tui-orders check`` finds nothing to repair afterwards;
+4. assigns primary keys itself and inserts plain tuples with :func:`db.bulk_insert`.
+
+Everything happens in the caller's transaction when one is open (within a savepoint), else in
+one transaction of its own: the database holds all of the dataset afterwards, or none of it.
+Generated order numbers are taken first, one block per year (the year's counter row stays
+locked until commit, as when the services number an order); on PostgreSQL the tables written
+are then locked against other writers (readers go on), so the primary keys taken as
+``MAX(id) + 1`` and the uniqueness checked beforehand hold until commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import itertools
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from json.encoder import encode_basestring as _json_str
+from typing import Any
+
+from . import audit
+from .compute import (
+    AllocationFact,
+    DocumentFact,
+    ItemFact,
+    OrderFacts,
+    PaymentFact,
+    TermFact,
+    compute_order,
+)
+from .dataset import ClientRec, Dataset, DeliveryRec, DocumentRec, ItemRec, OfferRec, OrderRec
+from .db import bulk_insert, database, is_sqlite, run_in_transaction, table_max_id
+from .errors import ValidationError
+from .masterdata import check_currency
+from .models import (
+    Address,
+    Allocation,
+    Article,
+    AuditLog,
+    Barcode,
+    Client,
+    Delivery,
+    DeliveryKind,
+    DeliveryLine,
+    DocumentKind,
+    DocumentType,
+    FinancialDocument,
+    LinkedOrder,
+    LinkKind,
+    LinkStatus,
+    NumberSequence,
+    Offer,
+    OfferItem,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    PaymentTerm,
+    PayStatus,
+    Tax,
+    from_scaled,
+)
+from .money import MONEY_PLACES, PRICE_PLACES, QTY_PLACES, RATE_PLACES
+from .numbers import format_number, move_past, parse_number
+
+#: Names per ``IN (...)`` list when looking records up in the database.
+IN_CHUNK = 2000
+#: A scaled value must stay below this (as :func:`money.parse_decimal` allows).
+_LIMIT = 10**15
+
+_DOC_KINDS = frozenset(k.value for k in DocumentKind)
+_DOC_TYPES = frozenset(k.value for k in DocumentType)
+_DELIVERY_KINDS = frozenset(k.value for k in DeliveryKind)
+_LINK_KINDS = frozenset(k.value for k in LinkKind)
+_LINK_STATUSES = frozenset(k.value for k in LinkStatus)
+
+#: Tables in the order they are written (parents before children).
+_TABLES: tuple[Any, ...] = (
+    Tax,
+    Client,
+    Address,
+    Article,
+    Barcode,
+    Order,
+    OrderItem,
+    PaymentTerm,
+    FinancialDocument,
+    Payment,
+    Allocation,
+    Delivery,
+    DeliveryLine,
+    LinkedOrder,
+    Offer,
+    OfferItem,
+    AuditLog,
+)
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(slots=True)
+class LoadStats:
+    """What :func:`load` wrote."""
+
+    #: rows inserted per table (``"order"``, ``"order_item"``, ...), tables with rows only
+    rows: dict[str, int] = field(default_factory=dict)
+    #: orders created
+    orders: int = 0
+    #: of those, how many got a generated number
+    generated: int = 0
+    #: the numbers of the created orders, in the order of the dataset
+    numbers: list[str] = field(default_factory=list)
+    #: offers already in the database that were linked to a loaded order
+    offers_linked: int = 0
+    #: wall-clock seconds the load took
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def add(self, other: LoadStats) -> None:
+        """Accumulate another load's figures (the demo loads chunk after chunk)."""
+        for table, count in other.rows.items():
+            self.rows[table] = self.rows.get(table, 0) + count
+        self.orders += other.orders
+        self.generated += other.generated
+        self.numbers.extend(other.numbers)
+        self.offers_linked += other.offers_linked
+        self.seconds += other.seconds
+
+    def __str__(self) -> str:
+        span = ""
+        if self.numbers:
+            first, last = self.numbers[0], self.numbers[-1]
+            span = f" ({first})" if first == last else f" ({first} .. {last})"
+        tables = ", ".join(f"{t} {n}" for t, n in self.rows.items())
+        rate = f", {self.total_rows / self.seconds:,.0f} rows/s" if self.seconds > 0 else ""
+        return (
+            f"{self.orders} orders{span}, {self.total_rows} rows in {self.seconds:.2f} s{rate}"
+            + (f" [{tables}]" if tables else "")
+        )
+
+
+def load(dataset: Dataset, *, source: str = "import") -> LoadStats:
+    """Write ``dataset`` to the open database, all or nothing; see the module docstring.
+
+    ``source`` is the audit action of the orders written (``"import"``, ``"demo"``).
+    Raises :class:`ValidationError` (nothing written) when any record breaks a rule.
+    """
+    if not isinstance(source, str) or not source.strip() or len(source) > 40:
+        raise ValidationError(f"bad audit source {source!r}")
+    # The loader makes millions of small objects and no reference cycles: the cyclic garbage
+    # collector would only walk them again and again (a third of the time, measured).
+    collecting = gc.isenabled()
+    gc.disable()
+    started = time.perf_counter()
+    try:
+        stats = run_in_transaction(lambda: _Loader(dataset, source).run())
+    finally:
+        if collecting:
+            gc.enable()
+    stats.seconds = time.perf_counter() - started  # with the commit, when the load owns it
+    return stats
+
+
+# --------------------------------------------------------------------------- small checks
+
+
+def _num(value: object, places: int, path: str, *, zero: bool = True) -> int:
+    """The database form (integer of ``10**-places``) of a non-negative exact Decimal."""
+    if type(value) is not Decimal:
+        raise ValidationError(f"{value!r} is not an exact number (Decimal)", path)
+    try:
+        scaled = value.scaleb(places)
+        number = int(scaled)
+    except (ValueError, OverflowError):
+        raise ValidationError(f"{value} is not a finite number", path) from None
+    if number != scaled:
+        raise ValidationError(f"{value} has more than {places} decimal places", path)
+    if number <= 0:
+        if number < 0:
+            raise ValidationError(f"{value} must not be negative", path)
+        if not zero:
+            raise ValidationError("must be greater than zero", path)
+    elif number >= _LIMIT:
+        raise ValidationError(f"{value} is too large", path)
+    return number
+
+
+def _text(value: object, path: str, max_len: int, *, required: bool = True) -> str:
+    if type(value) is not str:
+        raise ValidationError(f"must be text, not {value!r}", path)
+    if required and not value.strip():
+        raise ValidationError("is required", path)
+    if len(value) > max_len:
+        raise ValidationError(f"is longer than {max_len} characters", path)
+    return value
+
+
+def _note(value: object, path: str) -> str:
+    if type(value) is not str:
+        raise ValidationError(f"must be text, not {value!r}", path)
+    return value
+
+
+def _date(value: object, path: str) -> dt.date:
+    if type(value) is not dt.date:
+        raise ValidationError(f"{value!r} is not a date", path)
+    return value
+
+
+def _opt_date(value: object, path: str) -> dt.date | None:
+    return None if value is None else _date(value, path)
+
+
+def _bool(value: object, path: str) -> bool:
+    if type(value) is not bool:
+        raise ValidationError(f"must be true or false, not {value!r}", path)
+    return value
+
+
+def _choice(value: object, allowed: frozenset[str], path: str) -> str:
+    if value not in allowed:
+        raise ValidationError(f"{value!r} is not one of: {', '.join(sorted(allowed))}", path)
+    return str(value)
+
+
+def _header_checks(o: OrderRec) -> None:
+    """The slow checks of an order's own fields that failed the fast ones."""
+    _choice(o.document_kind, _DOC_KINDS, "document.kind")
+    _text(o.document_ref, "document.ref", 100, required=False)
+    created = _date(o.created, "created")
+    deadline = _date(o.deadline, "deadline")
+    if deadline < created:
+        raise ValidationError(
+            f"{deadline.isoformat()} is before the creation date {created.isoformat()}",
+            "deadline",
+        )
+    _note(o.note, "note")
+    _bool(o.started, "started")
+    _bool(o.cancelled, "cancelled")
+    _note(o.cancel_reason, "cancel_reason")
+    raise ValidationError(f"is not a valid order: {o!r}")
+
+
+def _item_checks(it: ItemRec, article_id: int | None) -> None:
+    """The slow checks of an item that failed the fast ones: raise naming the field."""
+    if article_id is None:
+        raise ValidationError(f"no article {it.article!r} in the file or the database", "article")
+    _num(it.qty, QTY_PLACES, "qty", zero=False)
+    _num(it.price, PRICE_PLACES, "price")
+    _note(it.specs, "specs")
+    raise ValidationError(f"is not a valid item: {it!r}")
+
+
+#: a status (OrderStatus or PayStatus member) -> its text, faster than ``.value``
+_STATUS: dict[Any, str] = {s: s.value for s in (*OrderStatus, *PayStatus)}
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), IN_CHUNK):
+        yield values[i : i + IN_CHUNK]
+
+
+def _lookup(
+    model: Any,
+    key: Any,
+    values: Iterable[Any],
+    *fields: Any,
+    where: tuple[Any, Any] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Rows (raw database values of ``fields``) of ``model`` whose ``key`` is among ``values``.
+
+    ``where`` = ``(field, value)`` adds ``field = value``. Plain SQL: building a peewee query
+    with thousands of parameters costs more than running it.
+    """
+    found: list[tuple[Any, ...]] = []
+    p = database.param
+    table = model._meta.table_name
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    for chunk in _chunks(sorted(set(values))):
+        marks = ", ".join([p] * len(chunk))
+        sql = f'SELECT {columns} FROM "{table}" WHERE "{key.column_name}" IN ({marks})'
+        params = list(chunk)
+        if where is not None:
+            sql += f' AND "{where[0].column_name}" = {p}'
+            params.append(where[1])
+        found.extend(database.execute_sql(sql, params).fetchall())
+    return found
+
+
+def _columns(model: Any, names: Sequence[str]) -> list[str]:
+    return [model._meta.fields[n].column_name for n in names]
+
+
+_COLS: dict[Any, list[str]] = {
+    Tax: _columns(Tax, ["id", "name", "rate"]),
+    Client: _columns(Client, ["id", "name", "vat_id", "currency"]),
+    Address: _columns(Address, ["id", "client", "label", "text", "is_default"]),
+    Article: _columns(Article, ["id", "code", "name", "unit", "price"]),
+    Barcode: _columns(Barcode, ["id", "article", "code"]),
+    Order: _columns(
+        Order,
+        [
+            "id",
+            "number",
+            "client",
+            "address",
+            "currency",
+            "document_kind",
+            "document_ref",
+            "created",
+            "deadline",
+            "tax",
+            "note",
+            "started",
+            "cancelled",
+            "cancel_reason",
+            "version",
+            "status",
+            "financial_status",
+            "subtotal",
+            "tax_amount",
+            "total",
+            "paid",
+            "unallocated",
+            "delivered_pct",
+            "updated_at",
+        ],
+    ),
+    OrderItem: _columns(
+        OrderItem,
+        ["id", "order", "position", "article", "qty", "price", "specs", "amount", "delivered"],
+    ),
+    PaymentTerm: _columns(
+        PaymentTerm, ["id", "order", "position", "name", "due", "amount", "paid", "status"]
+    ),
+    FinancialDocument: _columns(
+        FinancialDocument,
+        [
+            "id",
+            "order",
+            "doc_type",
+            "number",
+            "amount",
+            "issued",
+            "due",
+            "term",
+            "duplicate_of",
+            "paid",
+            "status",
+        ],
+    ),
+    Payment: _columns(Payment, ["id", "order", "date", "amount", "note", "unallocated"]),
+    Allocation: _columns(Allocation, ["id", "payment", "document", "amount"]),
+    Delivery: _columns(
+        Delivery, ["id", "order", "kind", "number", "date", "address", "cancelled", "note"]
+    ),
+    DeliveryLine: _columns(DeliveryLine, ["id", "delivery", "article", "qty"]),
+    LinkedOrder: _columns(
+        LinkedOrder, ["id", "order", "kind", "number", "status", "deadline", "expected", "note"]
+    ),
+    Offer: _columns(
+        Offer, ["id", "number", "client", "address", "created", "valid_until", "note", "order"]
+    ),
+    OfferItem: _columns(OfferItem, ["id", "offer", "position", "article", "qty", "price", "specs"]),
+    AuditLog: _columns(
+        AuditLog, ["id", "at", "user", "action", "entity", "entity_id", "order", "changes"]
+    ),
+}
+
+
+@dataclass(slots=True)
+class _ClientRef:
+    id: int
+    name: str
+    currency: str
+    addresses: dict[str, int]  # label -> address id
+    default_address: int | None
+
+
+# --------------------------------------------------------------------------- the loader
+
+
+class _Loader:
+    """One run of :func:`load` (created afresh when the transaction is retried)."""
+
+    def __init__(self, dataset: Dataset, source: str) -> None:
+        self.ds = dataset
+        self.source = source.strip()
+        self.rows: dict[Any, list[Any]] = {model: [] for model in _TABLES}
+        self.dup_docs: list[tuple[Any, ...]] = []  # duplicates, written after their originals
+        self.ids: dict[Any, Iterator[int]] = {}  # the next primary keys of each table
+        self.taxes: dict[str, tuple[int, Decimal]] = {}
+        self.clients: dict[str, _ClientRef] = {}
+        self.articles: dict[str, int] = {}
+        # order numbers given in the dataset -> id; orders in the database -> id
+        self.order_ids: dict[str, int] = {}
+        self.db_orders: dict[str, int] = {}
+        # orders with kind "offer": offer number -> id of the first order naming it
+        self.offer_refs: dict[str, int] = {}
+        self.db_offers: dict[str, tuple[int, int | None]] = {}  # number -> (id, order id)
+        # what must not exist in the database yet: key -> (order index, record index)
+        self.doc_keys: dict[tuple[str, str], tuple[int, int]] = {}
+        self.delivery_keys: dict[tuple[str, str], tuple[int, int]] = {}
+        self.current = 0  # index of the order being validated
+        self.ambiguous: set[str] = set()  # document numbers two documents of the order share
+        self.offer_links: list[tuple[int, int]] = []  # (order id, id of an offer in the db)
+        # generated order numbers taken for the orders without one, per year
+        self.reserved: dict[int, Iterator[str]] = {}
+        self.order_rows: list[list[Any]] = []
+        self.order_clients: list[str] = []
+        self.stats = LoadStats()
+        # Values in database form. sqlite3 turns dates, datetimes and booleans into text and
+        # integers through Python adapters, at a cost per value; giving it the same text
+        # (ISO, as peewee stores them) and integers directly is a good part faster.
+        self.sqlite = is_sqlite()
+        self.day: Any = dt.date.isoformat if self.sqlite else _same
+        self.flag: Any = int if self.sqlite else bool
+
+    def take_id(self, model: Any) -> int:
+        return next(self.ids[model])
+
+    # ----------------------------------------------------------------- run
+
+    def run(self) -> LoadStats:
+        # A savepoint inside the caller's transaction (its own is already one): whatever
+        # fails, nothing of this load stays behind, even if the caller goes on.
+        with database.atomic():
+            # The year counters first, then the tables: the order in which the services
+            # take them (create_order bumps the counter, then inserts), so no deadlock.
+            self.number_orders()
+            self.lock_tables()
+            for model in _TABLES:
+                self.ids[model] = itertools.count(table_max_id(model) + 1)
+            self.resolve_masters()
+            for n, order in enumerate(self.ds.orders):
+                self.current = n
+                try:
+                    self.order(order)
+                except ValidationError as exc:
+                    raise exc.at(f"orders[{n}]") from None
+            self.offers()
+            self.check_unique_in_db()
+            # Everything is valid: the rows are written.
+            self.write()
+        return self.stats
+
+    def lock_tables(self) -> None:
+        """PostgreSQL: keep other writers out of these tables until commit.
+
+        Primary keys are taken as MAX(id) + 1 and uniqueness is checked before writing; both
+        hold only while nobody else inserts. On SQLite the write transaction (BEGIN IMMEDIATE)
+        already excludes every other writer. Readers are never blocked.
+        """
+        if self.sqlite:
+            return
+        names = ", ".join(f'"{m._meta.table_name}"' for m in _TABLES)
+        database.execute_sql(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
+
+    # ----------------------------------------------------------------- master data
+
+    def resolve_masters(self) -> None:
+        ds = self.ds
+        # names the orders and offers refer to (looked up in the database when not in ds)
+        ref_clients = {o.client for o in ds.orders} | {o.client for o in ds.offers}
+        ref_taxes = {o.tax for o in ds.orders if o.tax is not None}
+        ref_articles: set[str] = set()
+        for o in ds.orders:
+            ref_articles.update(i.article for i in o.items)
+        for offer in ds.offers:
+            ref_articles.update(i.article for i in offer.items)
+        # a reference that is not text is reported where it stands, with its path
+        ref_clients = {x for x in ref_clients if type(x) is str}
+        ref_taxes = {x for x in ref_taxes if type(x) is str}
+        ref_articles = {x for x in ref_articles if type(x) is str}
+        self.taxes_(ref_taxes)
+        self.clients_(ref_clients)
+        self.articles_(ref_articles)
+        self.order_numbers()
+        self.offer_numbers()
+
+    def taxes_(self, referenced: set[str]) -> None:
+        seen: dict[str, str] = {}
+        for n, t in enumerate(self.ds.taxes):
+            path = f"taxes[{n}]"
+            name = _text(t.name, f"{path}.name", 100)
+            if name in seen:
+                raise ValidationError(f"tax {name!r} is also {seen[name]}", f"{path}.name")
+            seen[name] = path
+            rate = _num(t.rate, RATE_PLACES, f"{path}.rate")
+            if rate > 100 * 10**RATE_PLACES:
+                raise ValidationError(
+                    f"{t.rate} is not a percentage between 0 and 100", f"{path}.rate"
+                )
+            tax_id = self.take_id(Tax)
+            self.taxes[name] = (tax_id, t.rate)
+            self.rows[Tax].append((tax_id, name, rate))
+        found = _lookup(Tax, Tax.name, set(seen) | referenced, Tax.id, Tax.name, Tax.rate)
+        clash = _first_in_file(seen, (name for _id, name, _rate in found))
+        if clash is not None:
+            raise ValidationError(
+                f"a tax named {clash!r} already exists in the database", f"{seen[clash]}.name"
+            )
+        for tax_id, name, rate in found:
+            self.taxes[name] = (tax_id, from_scaled(rate, RATE_PLACES))
+
+    def clients_(self, referenced: set[str]) -> None:
+        seen: dict[str, str] = {}
+        for n, c in enumerate(self.ds.clients):
+            path = f"clients[{n}]"
+            name = _text(c.name, f"{path}.name", 200)
+            if name in seen:
+                raise ValidationError(f"client {name!r} is also {seen[name]}", f"{path}.name")
+            seen[name] = path
+            self.client_rec(c, name, path)
+        found = _lookup(
+            Client, Client.name, set(seen) | referenced, Client.id, Client.name, Client.currency
+        )
+        clash = _first_in_file(seen, (name for _id, name, _currency in found))
+        if clash is not None:
+            raise ValidationError(
+                f"a client named {clash!r} already exists in the database", f"{seen[clash]}.name"
+            )
+        new: dict[int, _ClientRef] = {}
+        for client_id, name, currency in found:
+            new[client_id] = self.clients[name] = _ClientRef(client_id, name, currency, {}, None)
+        first: dict[int, int] = {}
+        for address_id, client_id, label, is_default in _lookup(
+            Address,
+            Address.client,
+            new,
+            Address.id,
+            Address.client,
+            Address.label,
+            Address.is_default,
+        ):
+            ref = new[client_id]
+            ref.addresses[label] = address_id
+            if is_default and (ref.default_address is None or address_id < ref.default_address):
+                ref.default_address = address_id
+            if address_id < first.get(client_id, address_id + 1):
+                first[client_id] = address_id
+        for client_id, ref in new.items():
+            if ref.default_address is None:  # as masterdata.client_address: the first one
+                ref.default_address = first.get(client_id)
+
+    def client_rec(self, c: ClientRec, name: str, path: str) -> None:
+        try:
+            currency = check_currency(c.currency)
+        except ValidationError as exc:
+            raise exc.at(f"{path}.currency") from None
+        vat_id = _text(c.vat_id, f"{path}.vat_id", 40, required=False)
+        client_id = self.take_id(Client)
+        self.rows[Client].append((client_id, name, vat_id, currency))
+        ref = _ClientRef(client_id, name, currency, {}, None)
+        labels: set[str] = set()
+        defaults = [
+            n
+            for n, a in enumerate(c.addresses)
+            if _bool(a.default, f"{path}.addresses[{n}].default")
+        ]
+        if len(defaults) > 1:
+            raise ValidationError(
+                "only one address can be the default", f"{path}.addresses[{defaults[1]}].default"
+            )
+        default_index = defaults[0] if defaults else 0
+        for n, a in enumerate(c.addresses):
+            apath = f"{path}.addresses[{n}]"
+            label = _text(a.label, f"{apath}.label", 100)
+            if label.lower() in labels:
+                raise ValidationError(f"address label {label!r} is used twice", f"{apath}.label")
+            labels.add(label.lower())
+            address_id = self.take_id(Address)
+            is_default = n == default_index
+            self.rows[Address].append(
+                (
+                    address_id,
+                    client_id,
+                    label,
+                    _note(a.text, f"{apath}.text"),
+                    self.flag(is_default),
+                )
+            )
+            ref.addresses[label] = address_id
+            if is_default:
+                ref.default_address = address_id
+        self.clients[name] = ref
+
+    def articles_(self, referenced: set[str]) -> None:
+        seen: dict[str, str] = {}
+        barcodes: dict[str, str] = {}
+        for n, a in enumerate(self.ds.articles):
+            path = f"articles[{n}]"
+            code = _text(a.code, f"{path}.code", 60)
+            if code in seen:
+                raise ValidationError(f"article {code!r} is also {seen[code]}", f"{path}.code")
+            seen[code] = path
+            article_id = self.take_id(Article)
+            self.rows[Article].append(
+                (
+                    article_id,
+                    code,
+                    _text(a.name, f"{path}.name", 250),
+                    _text(a.unit, f"{path}.unit", 20),
+                    _num(a.price, PRICE_PLACES, f"{path}.price"),
+                )
+            )
+            self.articles[code] = article_id
+            for k, barcode in enumerate(a.barcodes):
+                bpath = f"{path}.barcodes[{k}]"
+                barcode = _text(barcode, bpath, 64)
+                if barcode in barcodes:
+                    raise ValidationError(f"barcode {barcode} is also {barcodes[barcode]}", bpath)
+                barcodes[barcode] = bpath
+                self.rows[Barcode].append((self.take_id(Barcode), article_id, barcode))
+        found = _lookup(Article, Article.code, set(seen) | referenced, Article.id, Article.code)
+        clash = _first_in_file(seen, (code for _id, code in found))
+        if clash is not None:
+            raise ValidationError(
+                f"an article with code {clash!r} already exists in the database",
+                f"{seen[clash]}.code",
+            )
+        self.articles.update((code, article_id) for article_id, code in found)
+        holders = dict(self.barcode_holders(barcodes))
+        clash = _first_in_file(barcodes, holders)
+        if clash is not None:
+            raise ValidationError(
+                f"barcode {clash} already belongs to article {holders[clash]} in the database",
+                barcodes[clash],
+            )
+
+    def barcode_holders(self, barcodes: dict[str, str]) -> list[tuple[str, str]]:
+        """(barcode, article code) of the barcodes among ``barcodes`` already in the database."""
+        found = _lookup(Barcode, Barcode.code, barcodes, Barcode.code, Barcode.article)
+        if not found:
+            return []
+        codes = dict(_lookup(Article, Article.id, {a for _c, a in found}, Article.id, Article.code))
+        return sorted((code, codes[article_id]) for code, article_id in found)
+
+    def order_numbers(self) -> None:
+        """Numbers the dataset gives its orders: unique, and not in the database yet."""
+        given: dict[str, str] = {}
+        for n, o in enumerate(self.ds.orders):
+            if o.number is not None:
+                path = f"orders[{n}].number"
+                number = _text(o.number, path, 30)
+                if number in given:
+                    raise ValidationError(f"order number {number} is also {given[number]}", path)
+                given[number] = f"orders[{n}]"
+        wanted = set(given)
+        wanted.update(
+            o.order for o in self.ds.offers if type(o.order) is str and o.order not in given
+        )
+        found = _lookup(Order, Order.number, wanted, Order.id, Order.number)
+        clash = _first_in_file(given, (number for _id, number in found))
+        if clash is not None:
+            raise ValidationError(
+                f"order number {clash} is already used in the database", f"{given[clash]}.number"
+            )
+        self.db_orders.update((number, order_id) for order_id, number in found)
+
+    def offer_numbers(self) -> None:
+        """Offers of the dataset must be new; offers the orders name may be in the database."""
+        given: dict[str, str] = {}
+        for n, offer in enumerate(self.ds.offers):
+            path = f"offers[{n}].number"
+            number = _text(offer.number, path, 30)
+            if number in given:
+                raise ValidationError(f"offer number {number} is also {given[number]}", path)
+            given[number] = f"offers[{n}]"
+        wanted = set(given)
+        wanted.update(
+            o.document_ref
+            for o in self.ds.orders
+            if o.document_kind == DocumentKind.OFFER.value
+            and type(o.document_ref) is str
+            and o.document_ref
+            and o.document_ref not in given
+        )
+        found = _lookup(Offer, Offer.number, wanted, Offer.id, Offer.number, Offer.order)
+        clash = _first_in_file(given, (number for _id, number, _order in found))
+        if clash is not None:
+            raise ValidationError(
+                f"offer number {clash} is already used in the database", f"{given[clash]}.number"
+            )
+        for offer_id, number, order_id in found:
+            self.db_offers[number] = (offer_id, order_id)
+
+    # ----------------------------------------------------------------- one order
+
+    def order(self, o: OrderRec) -> None:
+        """Validate one order, assign its ids, compute it and queue its rows.
+
+        The hot path of every load: each record is checked with a few inline tests, and only a
+        record that fails them goes through the slow checks that name the field and the fault.
+        """
+        client = self.clients.get(o.client)
+        if client is None:
+            raise ValidationError(f"no client {o.client!r} in the file or the database", "client")
+        if o.address is None:
+            address_id = client.default_address
+        else:
+            found = client.addresses.get(o.address)
+            if found is None:
+                raise ValidationError(
+                    f"client {client.name!r} has no address labelled {o.address!r}", "address"
+                )
+            address_id = found
+        tax_id: int | None = None
+        rate: Decimal | None = None
+        if o.tax is not None:
+            tax = self.taxes.get(o.tax)
+            if tax is None:
+                raise ValidationError(f"no tax {o.tax!r} in the file or the database", "tax")
+            tax_id, rate = tax
+        kind, ref, note = o.document_kind, o.document_ref, o.note
+        created, deadline = o.created, o.deadline
+        started, cancelled, cancel_reason = o.started, o.cancelled, o.cancel_reason
+        if (
+            kind not in _DOC_KINDS
+            or type(ref) is not str
+            or len(ref) > 100
+            or type(created) is not dt.date
+            or type(deadline) is not dt.date
+            or deadline < created
+            or type(note) is not str
+            or type(started) is not bool
+            or type(cancelled) is not bool
+            or type(cancel_reason) is not str
+        ):
+            _header_checks(o)
+
+        ids = self.ids
+        rows = self.rows
+        iso, flag = self.day, self.flag
+        order_id = next(ids[Order])
+        facts = OrderFacts(tax_rate=rate, started=started, cancelled=cancelled)
+
+        # items
+        articles = self.articles
+        next_item = ids[OrderItem].__next__
+        item_facts = facts.items
+        item_rows: list[tuple[Any, ...]] = []
+        for k, it in enumerate(o.items, 1):
+            article_id = articles.get(it.article)
+            qty, price, specs = it.qty, it.price, it.specs
+            try:
+                q, p = int(qs := qty.scaleb(3)), int(ps := price.scaleb(4))
+                ok = q == qs and p == ps and 0 < q < _LIMIT and 0 <= p < _LIMIT
+            except (AttributeError, ValueError, OverflowError):
+                ok = False
+            if not ok or article_id is None or type(specs) is not str or type(qty) is not Decimal:
+                try:
+                    _item_checks(it, article_id)
+                except ValidationError as exc:
+                    raise exc.at(f"items[{k - 1}]") from None
+            item_id = next_item()
+            item_facts.append(ItemFact(item_id, k, article_id, qty, price))  # type: ignore[arg-type]
+            item_rows.append((item_id, order_id, k, article_id, q, p, specs))
+
+        # payment terms
+        term_ids: dict[str, int] = {}
+        term_rows: list[tuple[Any, ...]] = []
+        next_term = ids[PaymentTerm].__next__
+        for k, t in enumerate(o.payment_terms, 1):
+            name, due, amount = t.name, t.due, t.amount
+            try:
+                a = int(s := amount.scaleb(2))
+                ok = a == s and 0 < a < _LIMIT
+            except (AttributeError, ValueError, OverflowError):
+                ok = False
+            if (
+                not ok
+                or type(name) is not str
+                or not name.strip()
+                or len(name) > 200
+                or name in term_ids
+                or type(due) is not dt.date
+            ):
+                try:
+                    name = _text(t.name, "name", 200)
+                    if name in term_ids:
+                        raise ValidationError(
+                            f"the order already has a payment term {name!r}", "name"
+                        )
+                    _date(t.due, "due")
+                    _num(t.amount, MONEY_PLACES, "amount", zero=False)
+                    raise ValidationError(f"is not a valid payment term: {t!r}")
+                except ValidationError as exc:
+                    raise exc.at(f"payment_terms[{k - 1}]") from None
+            term_id = next_term()
+            term_ids[name] = term_id
+            facts.terms.append(TermFact(term_id, amount))
+            term_rows.append((term_id, order_id, k, name, iso(due), a))
+
+        # financial documents
+        doc_rows, doc_by_number = self.documents(o, order_id, term_ids, facts)
+
+        # payments and their allocations
+        payment_rows: list[tuple[Any, ...]] = []
+        next_payment = ids[Payment].__next__
+        next_allocation = ids[Allocation].__next__
+        allocation_rows = rows[Allocation]
+        for k, pay in enumerate(o.payments):
+            try:
+                day = _date(pay.date, "date")
+                pay_amount = _num(pay.amount, MONEY_PLACES, "amount", zero=False)
+                pnote = _note(pay.note, "note")
+                payment_id = next_payment()
+                allocated = 0
+                targets: set[int] = set()
+                for j, al in enumerate(pay.allocations):
+                    try:
+                        doc_id = doc_by_number.get(al.document)
+                        if doc_id is None:
+                            raise ValidationError(
+                                f"the order has no financial document {al.document!r}"
+                                if al.document not in self.ambiguous
+                                else f"document number {al.document!r} is ambiguous in this "
+                                "order (two types share it)",
+                                "document",
+                            )
+                        if doc_id in targets:
+                            raise ValidationError(
+                                f"document {al.document} is allocated twice by this payment",
+                                "document",
+                            )
+                        targets.add(doc_id)
+                        part = _num(al.amount, MONEY_PLACES, "amount", zero=False)
+                        allocated += part
+                        if allocated > pay_amount:
+                            raise ValidationError(
+                                f"the allocations ({_money(allocated)}) exceed the payment "
+                                f"({_money(pay_amount)}) by {_money(allocated - pay_amount)}",
+                                "amount",
+                            )
+                    except ValidationError as exc:
+                        raise exc.at(f"allocations[{j}]") from None
+                    facts.allocations.append(AllocationFact(payment_id, doc_id, al.amount))
+                    allocation_rows.append((next_allocation(), payment_id, doc_id, part))
+            except ValidationError as exc:
+                raise exc.at(f"payments[{k}]") from None
+            facts.payments.append(PaymentFact(payment_id, pay.amount))
+            payment_rows.append((payment_id, order_id, iso(day), pay_amount, pnote))
+
+        # deliveries
+        if o.deliveries:
+            ordered = {f.article_id for f in item_facts}
+            for k, d in enumerate(o.deliveries):
+                try:
+                    self.delivery(d, k, order_id, address_id, cancelled, ordered, facts)
+                except ValidationError as exc:
+                    raise exc.at(f"deliveries[{k}]") from None
+
+        # linked production / purchase orders
+        if o.links:
+            links: set[tuple[str, str]] = set()
+            for k, link in enumerate(o.links):
+                try:
+                    lkind = _choice(link.kind, _LINK_KINDS, "kind")
+                    number = _text(link.number, "number", 60)
+                    if (lkind, number) in links:
+                        raise ValidationError(f"{lkind} order {number} is linked twice", "number")
+                    links.add((lkind, number))
+                    status = _choice(link.status, _LINK_STATUSES, "status")
+                    ldeadline = _opt_date(link.deadline, "deadline") or deadline
+                    expected = _opt_date(link.expected, "expected")
+                except ValidationError as exc:
+                    raise exc.at(f"links[{k}]") from None
+                facts.link_statuses.append(status)
+                rows[LinkedOrder].append(
+                    (
+                        next(ids[LinkedOrder]),
+                        order_id,
+                        lkind,
+                        number,
+                        status,
+                        iso(ldeadline),
+                        None if expected is None else iso(expected),
+                        "",
+                    )
+                )
+
+        # every computed field, by the rules the services use
+        state = compute_order(facts)
+        total = int(state.total.scaleb(2))
+        paid = int(state.paid.scaleb(2))
+        if total >= _LIMIT or paid >= _LIMIT:
+            raise ValidationError("the order's amounts are too large", "items")
+        if item_rows:
+            amounts, delivered = state.item_amount, state.item_delivered
+            rows[OrderItem].extend(
+                (*r, int(amounts[r[0]].scaleb(2)), int(delivered[r[0]].scaleb(3)))
+                for r in item_rows
+            )
+        if term_rows:
+            term_paid, term_status = state.term_paid, state.term_status
+            rows[PaymentTerm].extend(
+                (*r, int(term_paid[r[0]].scaleb(2)), _STATUS[term_status[r[0]]]) for r in term_rows
+            )
+        if doc_rows:
+            doc_paid, doc_status = state.doc_paid, state.doc_status
+            for r in doc_rows:
+                row = (*r, int(doc_paid[r[0]].scaleb(2)), _STATUS[doc_status[r[0]]])
+                (self.dup_docs if r[8] is not None else rows[FinancialDocument]).append(row)
+        if payment_rows:
+            left = state.payment_unallocated
+            rows[Payment].extend((*r, int(left[r[0]].scaleb(2))) for r in payment_rows)
+
+        given_number = o.number
+        order_row: list[Any] = [
+            order_id,
+            given_number,
+            client.id,
+            address_id,
+            client.currency,
+            kind,
+            ref,
+            iso(created),
+            iso(deadline),
+            tax_id,
+            note,
+            flag(started),
+            flag(cancelled),
+            cancel_reason,
+            1,
+            _STATUS[state.status],
+            _STATUS[state.financial_status],
+            int(state.subtotal.scaleb(2)),
+            int(state.tax_amount.scaleb(2)),
+            total,
+            paid,
+            int(state.unallocated.scaleb(2)),
+            int(state.delivered_pct.scaleb(2)),
+            None,  # updated_at, set when written
+        ]
+        if given_number is None:
+            order_row[1] = next(self.reserved[created.year])
+        else:
+            self.order_ids[given_number] = order_id
+        self.order_rows.append(order_row)
+        self.order_clients.append(client.name)
+        if kind == "offer" and ref and ref not in self.offer_refs:
+            self.offer_refs[ref] = order_id
+
+    def delivery(
+        self,
+        d: DeliveryRec,
+        k: int,
+        order_id: int,
+        address_id: int | None,
+        order_cancelled: bool,
+        ordered: set[int],
+        facts: OrderFacts,
+    ) -> None:
+        """One sale or shipment of the order (``ordered``: ids of the articles on the order)."""
+        kind, number, day, cancelled = d.kind, d.number, d.date, d.cancelled
+        key = (kind, number)
+        if (
+            kind not in _DELIVERY_KINDS
+            or type(number) is not str
+            or not number.strip()
+            or len(number) > 60
+            or key in self.delivery_keys
+            or type(day) is not dt.date
+            or type(cancelled) is not bool
+            or (order_cancelled and not cancelled)
+            or not d.lines
+        ):
+            kind = _choice(d.kind, _DELIVERY_KINDS, "kind")
+            number = _text(d.number, "number", 60)
+            if key in self.delivery_keys:
+                n, m = self.delivery_keys[key]
+                raise ValidationError(
+                    f"{kind} {number} is also orders[{n}].deliveries[{m}]", "number"
+                )
+            _date(d.date, "date")
+            _bool(d.cancelled, "cancelled")
+            if order_cancelled and not cancelled:
+                raise ValidationError(
+                    "the order is cancelled: its deliveries must be cancelled too", "cancelled"
+                )
+            raise ValidationError("a delivery needs at least one line", "lines")
+        self.delivery_keys[key] = (self.current, k)
+        delivery_id = next(self.ids[Delivery])
+        next_line = self.ids[DeliveryLine].__next__
+        line_rows = self.rows[DeliveryLine]
+        articles = self.articles
+        delivered = facts.delivered_lines
+        for j, line in enumerate(d.lines):
+            article_id = articles.get(line.article)
+            if article_id is None or article_id not in ordered:
+                raise ValidationError(
+                    f"article {line.article!r} is not on this order", f"lines[{j}].article"
+                )
+            try:
+                qty = int(scaled := line.qty.scaleb(3))
+                ok = qty == scaled and 0 < qty < _LIMIT
+            except (AttributeError, ValueError, OverflowError):
+                ok = False
+            if not ok:
+                _num(line.qty, QTY_PLACES, f"lines[{j}].qty", zero=False)
+            if not cancelled:
+                delivered.append((article_id, line.qty))
+            line_rows.append((next_line(), delivery_id, article_id, qty))
+        if not cancelled:
+            facts.active_deliveries += 1
+        self.rows[Delivery].append(
+            (
+                delivery_id,
+                order_id,
+                kind,
+                number,
+                self.day(day),
+                address_id,
+                self.flag(cancelled),
+                "",
+            )
+        )
+
+    def documents(
+        self, o: OrderRec, order_id: int, term_ids: dict[str, int], facts: OrderFacts
+    ) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+        """The order's financial documents, with duplicates tied to their original.
+
+        Returns the rows (without the computed paid and status) and number -> id of the
+        documents whose number is unambiguous in the order (for allocations).
+        """
+        docs = o.documents
+        self.ambiguous = set()
+        if not docs:
+            return [], {}
+        ids: list[int] = []
+        by_number: dict[str, int] = {}
+        index_of: dict[str, int] = {}
+        ambiguous = self.ambiguous
+        rows: list[list[Any]] = []
+        terms: list[int | None] = []
+        next_doc = self.ids[FinancialDocument].__next__
+        iso = self.day
+        has_duplicates = False
+        doc_keys = self.doc_keys
+        current = self.current
+        for k, d in enumerate(docs):
+            dtype, number, issued, due, term = d.type, d.number, d.issued, d.due, d.term
+            key = (dtype, number)
+            term_id = None if term is None else term_ids.get(term)
+            try:
+                amount = int(scaled := d.amount.scaleb(2))
+                ok = amount == scaled and 0 < amount < _LIMIT
+            except (AttributeError, ValueError, OverflowError):
+                ok = False
+            if (
+                not ok
+                or dtype not in _DOC_TYPES
+                or type(number) is not str
+                or not number.strip()
+                or len(number) > 60
+                or key in doc_keys
+                or type(issued) is not dt.date
+                or (due is not None and (type(due) is not dt.date or due < issued))
+                or (term is not None and term_id is None)
+            ):
+                try:
+                    self.document_checks(d, term_ids)
+                except ValidationError as exc:
+                    raise exc.at(f"documents[{k}]") from None
+            doc_keys[key] = (current, k)
+            doc_id = next_doc()
+            ids.append(doc_id)
+            if number in index_of:
+                ambiguous.add(number)
+                by_number.pop(number, None)
+            else:
+                by_number[number] = doc_id
+                index_of[number] = k
+            if d.duplicate_of is not None:
+                has_duplicates = True
+            terms.append(term_id)
+            rows.append(
+                [
+                    doc_id,
+                    order_id,
+                    dtype,
+                    number,
+                    amount,
+                    iso(issued),
+                    None if due is None else iso(due),
+                    term_id,
+                    None,
+                ]
+            )
+
+        if not has_duplicates:
+            facts.documents.extend(
+                DocumentFact(ids[k], d.amount, terms[k], None) for k, d in enumerate(docs)
+            )
+            return [tuple(r) for r in rows], by_number
+
+        # duplicates: find each one's original (root), and the pair's one payment term
+        parent: list[int | None] = [None] * len(docs)
+        for k, d in enumerate(docs):
+            if d.duplicate_of is None:
+                continue
+            path = f"documents[{k}].duplicate_of"
+            target = d.duplicate_of
+            if target in ambiguous:
+                raise ValidationError(
+                    f"document number {target!r} is ambiguous in this order (two types share it)",
+                    path,
+                )
+            if target not in index_of:
+                raise ValidationError(f"the order has no financial document {target!r}", path)
+            if index_of[target] == k:
+                raise ValidationError("a document cannot be a duplicate of itself", path)
+            parent[k] = index_of[target]
+        root: list[int] = []
+        for k in range(len(docs)):
+            r, steps = k, 0
+            up = parent[r]
+            while up is not None:
+                r, up = up, parent[up]
+                steps += 1
+                if steps > len(docs):
+                    raise ValidationError(
+                        "duplicates form a circle", f"documents[{k}].duplicate_of"
+                    )
+            root.append(r)
+        # The pair's term is the original's, else the one its duplicates name (as the service,
+        # which gives the original the term of a duplicate added with one).
+        group_term: dict[int, int | None] = {}
+        for k in range(len(docs)):
+            r = root[k]
+            if group_term.get(r) is None:
+                group_term[r] = terms[r] if terms[r] is not None else terms[k]
+        for k in range(len(docs)):
+            r = root[k]
+            if terms[k] is not None and terms[k] != group_term[r]:
+                raise ValidationError(
+                    f"a duplicate belongs to the payment term of {docs[r].number} "
+                    f"({_term_name(term_ids, group_term[r])!r}), not to {docs[k].term!r}",
+                    f"documents[{k}].term",
+                )
+            row = rows[k]
+            row[7] = group_term[r]
+            row[8] = ids[r] if r != k else None
+            facts.documents.append(DocumentFact(ids[k], docs[k].amount, group_term[r], row[8]))
+        return [tuple(r) for r in rows], by_number
+
+    def document_checks(self, d: DocumentRec, term_ids: dict[str, int]) -> None:
+        """The slow checks of a document that failed the fast ones."""
+        dtype = _choice(d.type, _DOC_TYPES, "type")
+        number = _text(d.number, "number", 60)
+        if (dtype, number) in self.doc_keys:
+            n, m = self.doc_keys[(dtype, number)]
+            raise ValidationError(f"{dtype} {number} is also orders[{n}].documents[{m}]", "number")
+        _num(d.amount, MONEY_PLACES, "amount", zero=False)
+        issued = _date(d.issued, "issued")
+        due = _opt_date(d.due, "due")
+        if due is not None and due < issued:
+            raise ValidationError(
+                f"{due.isoformat()} is before the issue date {issued.isoformat()}", "due"
+            )
+        if d.term is not None and d.term not in term_ids:
+            raise ValidationError(f"the order has no payment term {d.term!r}", "term")
+        raise ValidationError(f"is not a valid document: {d!r}")
+
+    # ----------------------------------------------------------------- offers
+
+    def offers(self) -> None:
+        for n, offer in enumerate(self.ds.offers):
+            try:
+                self.offer(offer)
+            except ValidationError as exc:
+                raise exc.at(f"offers[{n}]") from None
+        # offers already in the database that an order of the dataset was made from
+        for number, order_id in self.offer_refs.items():
+            if number in self.db_offers:
+                offer_id, linked = self.db_offers[number]
+                if linked is None:
+                    self.offer_links.append((order_id, offer_id))
+
+    def offer(self, offer: OfferRec) -> None:
+        client = self.clients.get(offer.client)
+        if client is None:
+            raise ValidationError(
+                f"no client {offer.client!r} in the file or the database", "client"
+            )
+        if offer.address is None:
+            address_id = client.default_address
+        else:
+            found = client.addresses.get(offer.address)
+            if found is None:
+                raise ValidationError(
+                    f"client {client.name!r} has no address labelled {offer.address!r}",
+                    "address",
+                )
+            address_id = found
+        created = _date(offer.created, "created")
+        valid_until = _opt_date(offer.valid_until, "valid_until")
+        if valid_until is not None and valid_until < created:
+            raise ValidationError(
+                f"{valid_until.isoformat()} is before the creation date {created.isoformat()}",
+                "valid_until",
+            )
+        note = _note(offer.note, "note")
+        offer_id = self.take_id(Offer)
+        for k, it in enumerate(offer.items):
+            try:
+                article_id = self.articles.get(it.article)
+                if article_id is None:
+                    raise ValidationError(
+                        f"no article {it.article!r} in the file or the database", "article"
+                    )
+                qty = _num(it.qty, QTY_PLACES, "qty", zero=False)
+                price = _num(it.price, PRICE_PLACES, "price")
+                specs = _note(it.specs, "specs")
+            except ValidationError as exc:
+                raise exc.at(f"items[{k}]") from None
+            self.rows[OfferItem].append(
+                (self.take_id(OfferItem), offer_id, k + 1, article_id, qty, price, specs)
+            )
+        order_id: int | None = None
+        if offer.order is not None:
+            order_number = _text(offer.order, "order", 30)
+            order_id = self.order_ids.get(order_number) or self.db_orders.get(order_number)
+            if order_id is None:
+                raise ValidationError(
+                    f"no order {order_number!r} in the file or the database", "order"
+                )
+        else:
+            order_id = self.offer_refs.get(offer.number)
+        self.rows[Offer].append(
+            (
+                offer_id,
+                offer.number,
+                client.id,
+                address_id,
+                self.day(created),
+                None if valid_until is None else self.day(valid_until),
+                note,
+                order_id,
+            )
+        )
+
+    # ----------------------------------------------------------------- database checks
+
+    def check_unique_in_db(self) -> None:
+        """Document and delivery numbers must not exist in the database yet."""
+        for model, type_field, keys, what in (
+            (FinancialDocument, FinancialDocument.doc_type, self.doc_keys, "documents"),
+            (Delivery, Delivery.kind, self.delivery_keys, "deliveries"),
+        ):
+            by_type: dict[str, list[str]] = {}
+            for kind, number in keys:
+                by_type.setdefault(kind, []).append(number)
+            clashes: dict[tuple[str, str], int] = {}  # (kind, number) -> id of its order
+            for kind, numbers in by_type.items():
+                found = _lookup(
+                    model,
+                    model.number,
+                    numbers,
+                    model.number,
+                    model.order,
+                    where=(type_field, kind),
+                )
+                clashes.update(((kind, number), order_id) for number, order_id in found)
+            if clashes:
+                key = min(clashes, key=keys.__getitem__)  # the first in the file
+                other = Order.select(Order.number).where(Order.id == clashes[key]).scalar()
+                n, m = keys[key]
+                raise ValidationError(
+                    f"{key[0]} {key[1]} already exists in the database (order {other})",
+                    f"orders[{n}].{what}[{m}].number",
+                )
+
+    # ----------------------------------------------------------------- numbers
+
+    def number_orders(self) -> None:
+        """Move each year's counter past the numbers the dataset gives, then take one block of
+        numbers per year for the orders without one (validated later, with the rest)."""
+        given: set[str] = set()
+        top: dict[int, int] = {}
+        wanted: Counter[int] = Counter()
+        for o in self.ds.orders:
+            if type(o.number) is str:
+                given.add(o.number)
+                parsed = parse_number(o.number)
+                if parsed and parsed[1] > top.get(parsed[0], 0):
+                    top[parsed[0]] = parsed[1]
+            elif o.number is None and type(o.created) is dt.date:
+                wanted[o.created.year] += 1
+        for year, seq in sorted(top.items()):
+            move_past("order", year, seq)
+        for year, count in sorted(wanted.items()):
+            self.reserved[year] = iter(self.reserve(year, count, given))
+        self.stats.generated = sum(wanted.values())
+
+    def reserve(self, year: int, count: int, given: set[str]) -> list[str]:
+        """``count`` fresh order numbers of ``year``, from one upsert of the year's counter.
+
+        The counter row stays locked until commit, so concurrent creators wait rather than
+        collide. Numbers that somehow exist already (written around the counter) are skipped.
+        """
+        table = f'"{NumberSequence._meta.table_name}"'
+        p = database.param
+        result: list[str] = []
+        while len(result) < count:
+            need = count - len(result)
+            cursor = database.execute_sql(
+                f'INSERT INTO {table} ("kind", "year", "last") VALUES ({p}, {p}, {p}) '
+                f'ON CONFLICT ("kind", "year") DO UPDATE SET "last" = {table}."last" + '
+                f'excluded."last" RETURNING "last"',
+                ("order", year, need),
+            )
+            last = int(cursor.fetchone()[0])
+            block = [format_number(year, seq) for seq in range(last - need + 1, last + 1)]
+            exists = {n for (n,) in _lookup(Order, Order.number, block, Order.number)}
+            result.extend(n for n in block if n not in exists and n not in given)
+        return result
+
+    # ----------------------------------------------------------------- writing
+
+    def write(self) -> None:
+        now: Any = dt.datetime.now()
+        if self.sqlite:
+            now = str(now)  # what sqlite3's datetime adapter would write
+        user = audit.current_user()
+        rows = self.rows
+        numbers: list[str] = []
+        next_audit = self.ids[AuditLog].__next__
+        for order_row, client_name in zip(self.order_rows, self.order_clients, strict=True):
+            order_row[-1] = now
+            number = order_row[1]
+            numbers.append(number)
+            # = json.dumps({"client": ..., "number": ...}, ensure_ascii=False, sort_keys=True)
+            changes = f'{{"client": {_json_str(client_name)}, "number": {_json_str(number)}}}'
+            rows[AuditLog].append(
+                (
+                    next_audit(),
+                    now,
+                    user,
+                    self.source,
+                    "order",
+                    order_row[0],
+                    order_row[0],
+                    changes,
+                )
+            )
+        rows[Order] = self.order_rows
+        for model in _TABLES:
+            count = bulk_insert(model, _COLS[model], rows[model])
+            if model is FinancialDocument:  # after the originals: duplicate_of refers back
+                count += bulk_insert(model, _COLS[model], self.dup_docs)
+            if count:
+                self.stats.rows[str(model._meta.table_name)] = count
+        if self.offer_links:
+            self.link_offers()
+        self.stats.orders = len(self.order_rows)
+        self.stats.numbers = numbers
+
+    def link_offers(self) -> None:
+        """Point offers already in the database at the loaded orders made from them."""
+        p = database.param
+        table = Offer._meta.table_name
+        order_col = Offer.order.column_name
+        links = self.offer_links
+        for start in range(0, len(links), 500):
+            chunk = links[start : start + 500]
+            cases = " ".join(f"WHEN {p} THEN {p}" for _ in chunk)
+            marks = ", ".join([p] * len(chunk))
+            params: list[int] = []
+            for order_id, offer_id in chunk:
+                params += [offer_id, order_id]
+            params += [offer_id for _order_id, offer_id in chunk]
+            database.execute_sql(
+                f'UPDATE "{table}" SET "{order_col}" = CASE "id" {cases} END '
+                f'WHERE "id" IN ({marks})',
+                params,
+            )
+        self.stats.offers_linked = len(links)
+
+
+def _first_in_file(in_file: dict[str, Any], found: Iterable[str]) -> str | None:
+    """The first key of ``in_file`` (in file order) that is among ``found``, or None."""
+    found = set(found)
+    return next((key for key in in_file if key in found), None)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _money(scaled: int) -> str:
+    return str(Decimal(scaled).scaleb(-MONEY_PLACES))
+
+
+def _term_name(term_ids: dict[str, int], term_id: int | None) -> str | None:
+    for name, value in term_ids.items():
+        if value == term_id:
+            return name
+    return None
+
+
+__all__ = ["IN_CHUNK", "LoadStats", "load"]
