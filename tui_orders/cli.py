@@ -276,7 +276,15 @@ def _print_order(o: dict[str, Any]) -> None:
     def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
         if not rows:
             return
-        t = Table(title=title, title_justify="left", title_style="bold")
+        t = Table(
+            title=title,
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            pad_edge=False,
+            padding=(0, 1, 0, 0),
+            header_style="underline",
+        )
         for c in columns:
             t.add_column(c)
         for r in rows:
@@ -296,23 +304,20 @@ def _print_order(o: dict[str, Any]) -> None:
         ["Name", "Due", "Amount", "Paid", "Status"],
         [[t["name"], t["due"], t["amount"], t["paid"], t["status"]] for t in o["payment_terms"]],
     )
+    # Narrow terminals: the issue date and empty columns give way (all of it is in --json).
+    doc_columns = ["type", "number", "amount", "issued", "due", "term", "duplicate_of"]
+    if console.width < 110:
+        doc_columns.remove("issued")
+    doc_columns = [
+        c
+        for c in doc_columns
+        if c not in ("term", "duplicate_of") or any(d.get(c) for d in o["documents"])
+    ]
+    headings = {"duplicate_of": "Duplicate of"}
     table(
         "Financial documents",
-        ["Type", "Number", "Amount", "Issued", "Due", "Term", "Duplicate of", "Paid", "Status"],
-        [
-            [
-                d["type"],
-                d["number"],
-                d["amount"],
-                d["issued"],
-                d.get("due"),
-                d.get("term"),
-                d.get("duplicate_of"),
-                d["paid"],
-                d["status"],
-            ]
-            for d in o["documents"]
-        ],
+        [headings.get(c, c.capitalize()) for c in doc_columns] + ["Paid", "Status"],
+        [[d.get(c) for c in doc_columns] + [d["paid"], d["status"]] for d in o["documents"]],
     )
     table(
         "Payments",
