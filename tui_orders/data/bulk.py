@@ -77,7 +77,7 @@ from .models import (
     from_scaled,
 )
 from .money import MONEY_PLACES, PRICE_PLACES, QTY_PLACES, RATE_PLACES
-from .numbers import format_number, move_past, parse_number
+from .numbers import format_number, move_past, number_key, parse_number
 
 #: Names per ``IN (...)`` list when looking records up in the database.
 IN_CHUNK = 2000
@@ -344,6 +344,7 @@ _COLS: dict[Any, list[str]] = {
             "unallocated",
             "delivered_pct",
             "updated_at",
+            "number_key",
         ],
     ),
     OrderItem: _columns(
@@ -952,6 +953,7 @@ class _Loader:
             int(state.unallocated.scaleb(2)),
             int(state.delivered_pct.scaleb(2)),
             None,  # updated_at, set when written
+            None,  # number_key, set when the number is known
         ]
         if given_number is None:
             order_row[1] = next(self.reserved[created.year])
@@ -1349,8 +1351,9 @@ class _Loader:
         numbers: list[str] = []
         next_audit = self.ids[AuditLog].__next__
         for order_row, client_name in zip(self.order_rows, self.order_clients, strict=True):
-            order_row[-1] = now
+            order_row[-2] = now
             number = order_row[1]
+            order_row[-1] = number_key(number)
             numbers.append(number)
             # = json.dumps({"client": ..., "number": ...}, ensure_ascii=False, sort_keys=True)
             changes = f'{{"client": {_json_str(client_name)}, "number": {_json_str(number)}}}'

@@ -188,12 +188,14 @@ class Barcode(BaseModel):
 
 class Order(BaseModel):
     number = CharField(max_length=30, unique=True)
+    #: sorts like the number reads: "2026-00042" -> "2026-0000000042" (numbers.number_key)
+    number_key = CharField(max_length=40)
     client = ForeignKeyField(Client, backref="orders")
     address = ForeignKeyField(Address, null=True, on_delete="SET NULL")
     currency = CharField(max_length=3)  # inherited from the client when the order is created
     document_kind = CharField(max_length=10, default=DocumentKind.CONTRACT.value)
     document_ref = CharField(max_length=100, default="")
-    created = DateField(index=True)
+    created = DateField()
     deadline = DateField()
     tax = ForeignKeyField(Tax, null=True)
     note = TextField(default="")
@@ -214,7 +216,10 @@ class Order(BaseModel):
 
     class Meta:
         indexes = (
+            # keyset pagination of the order list by each sort (queries.fetch_orders)
             (("deadline", "id"), False),
+            (("number_key", "id"), False),
+            (("created", "id"), False),
             (("status", "deadline"), False),
             (("financial_status", "deadline"), False),
             (("client", "deadline"), False),

@@ -25,6 +25,16 @@ def parse_number(number: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def number_key(number: str) -> str:
+    """A key that sorts numbers as they read: ``2025-99999`` before ``2025-100000``.
+
+    Generated numbers get their sequence zero-padded to 10 digits; any other number
+    (imported from elsewhere) is its own key.
+    """
+    parsed = parse_number(number)
+    return f"{parsed[0]:04d}-{parsed[1]:010d}" if parsed else number
+
+
 def _table() -> str:
     return str(NumberSequence._meta.table_name)
 

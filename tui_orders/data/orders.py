@@ -46,7 +46,7 @@ from .models import (
     from_scaled,
 )
 from .money import MONEY_PLACES, ZERO, format_qty, parse_money, parse_price, parse_qty
-from .numbers import format_number, move_past, next_seq, parse_number
+from .numbers import format_number, move_past, next_seq, number_key, parse_number
 from .recompute import OrderState, recompute_order
 
 Ref = int | str
@@ -163,6 +163,7 @@ def create_order(
                 break
     order = Order.create(
         number=number,
+        number_key=number_key(number),
         client=the_client,
         address=the_address,
         currency=the_client.currency,
