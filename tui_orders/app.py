@@ -67,7 +67,7 @@ class OrdersApp(App[None]):
         self.call_from_thread(self._database_opened)
 
     def _database_failed(self, message: str) -> None:
-        self.exit(message=message, return_code=1)
+        self.exit(message=f"tui-orders: {message}", return_code=1)
 
     def _database_opened(self) -> None:
         from .screens.orders import OrdersScreen

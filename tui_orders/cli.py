@@ -26,9 +26,10 @@ EXIT_DIFFERENCES = 3
 class Context:
     """What the group options configure, handed to every sub-command."""
 
-    def __init__(self, db: str | None, user: str | None) -> None:
+    def __init__(self, db: str | None, user: str | None, lang: str | None = None) -> None:
         self.db_option = db
         self.user = user
+        self.lang = lang
         self._opened = False
 
     def open(self) -> None:
@@ -86,34 +87,31 @@ def _ctx() -> Context:
     metavar="NAME",
     help="Name recorded in the audit log (default: $TUI_ORDERS_USER, else your login).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "bg"]),
+    help="Language of the screens (default: from the locale, else English).",
+)
 @click.version_option(__version__, prog_name="tui-orders")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, user: str | None, lang: str | None) -> None:
     """tui-orders: customer orders from the signed contract to the last payment and shipment.
 
     With no command, opens the terminal app on the configured database.
     """
-    ctx.obj = Context(db, user)
+    ctx.obj = Context(db, user, lang)
     if ctx.invoked_subcommand is None:
         with _user_errors():
             _run_app(ctx.obj)
 
 
 def _run_app(context: Context) -> None:
-    try:
-        from .app import create_app  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        context.open()
-        click.echo(
-            "The terminal screens are not built yet (they come with the next issue).\n"
-            "Meanwhile the database can be used from the command line:\n"
-            "  tui-orders order list      open orders by deadline\n"
-            "  tui-orders order show N    one order with every computed field\n"
-            "  tui-orders --help          all commands",
-            err=True,
-        )
-        sys.exit(EXIT_ERROR)
-    create_app(database=context.db_option, user=context.user).run()
+    from .app import create_app
+
+    app = create_app(database=context.db_option, user=context.user, lang=context.lang)
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)
 
 
 # --------------------------------------------------------------------------- demo
