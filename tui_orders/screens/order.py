@@ -1,0 +1,796 @@
+"""The order screen: header, an always-visible summary (statuses, money, coverage), and tabs
+for items, payment terms, documents, payments, related objects and the history.
+
+Everything shown comes from :func:`tui_orders.data.views.order_view` (read in a worker) and is
+read again after every change. Every save passes the version shown on screen, so a change
+made meanwhile in another terminal is never overwritten: the save fails with a conflict, the
+screen says who changed the order and when, and reloads.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.validation import Function
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from ..data import orders
+from ..data.compute import CoverageLine
+from ..data.errors import ConflictError, OrdersError
+from ..data.views import (
+    HistoryEntry,
+    LastChange,
+    OrderView,
+    last_change,
+    order_history,
+    order_version,
+)
+from ..data.views import order_view as read_order_view
+from ..i18n import _, format_amount, format_date, format_qty, status_label
+from .common import plain, run_db
+
+#: tab ids, in the order of the keys 1..6
+TABS = ("items", "terms", "documents", "payments", "related", "history")
+#: tabs whose rows the operator adds, edits and removes here
+EDITABLE_TABS = ("items", "terms", "documents", "payments")
+
+
+def _num(text: str) -> Text:
+    return Text(text, justify="right")
+
+
+def _money(value: Decimal) -> Text:
+    return _num(format_amount(value))
+
+
+def _price(value: Decimal) -> Text:
+    """A unit price: two decimals, more only when the price has them."""
+    if value == value.quantize(Decimal("0.01")):
+        return _money(value)
+    return _num(format_qty(value))
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Yes or no, Escape is no."""
+
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical {
+        width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmModal Horizontal { height: auto; margin-top: 1; }
+    ConfirmModal Button { margin-right: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "no", "Cancel", id="confirm_no"),
+        Binding("y", "yes", "Yes", id="confirm_yes"),
+    ]
+
+    def __init__(self, question: Text) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="question")
+            with Horizontal():
+                yield Button(_("Yes"), id="yes", variant="error")
+                yield Button(_("No"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class CancelOrderModal(ModalScreen[str | None]):
+    """Asks for the reason of a cancellation (required); returns it, or None on Escape."""
+
+    DEFAULT_CSS = """
+    CancelOrderModal { align: center middle; }
+    CancelOrderModal > Vertical {
+        width: 70; height: auto; border: thick $error; background: $surface; padding: 1 2;
+    }
+    CancelOrderModal #reason-error { color: $error; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="cancel_modal_back"),
+        Binding("ctrl+s", "save", "Cancel the order", id="cancel_modal_save"),
+    ]
+
+    def __init__(self, number: str) -> None:
+        super().__init__()
+        self.number = number
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(
+                Text(_("Cancel order {number}").format(number=self.number), style="bold"),
+                markup=False,
+            )
+            yield Label(_("Reason (required)"))
+            yield Input(
+                id="reason",
+                validators=[
+                    Function(lambda value: bool(value.strip()), _("A reason is required")),
+                ],
+                validate_on=["changed", "submitted"],
+            )
+            yield Label("", id="reason-error", markup=False)
+            yield Label(_("Enter or Ctrl+S: cancel the order · Escape: back"))
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Changed, "#reason")
+    def _changed(self, event: Input.Changed) -> None:
+        self.query_one("#reason-error", Label).update("")
+
+    @on(Input.Submitted, "#reason")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        field = self.query_one("#reason", Input)
+        result = field.validate(field.value)
+        if result is not None and not result.is_valid:
+            self.query_one("#reason-error", Label).update(
+                "; ".join(result.failure_descriptions) or _("A reason is required")
+            )
+            field.focus()
+            return
+        self.dismiss(field.value.strip())
+
+
+class OrderScreen(Screen[None]):
+    """One order: header, summary, tabs. ``order_id`` is the order's database id."""
+
+    DEFAULT_CSS = """
+    OrderScreen #order-header { height: auto; padding: 0 1; }
+    OrderScreen #order-summary { height: auto; padding: 0 1; background: $boost; }
+    OrderScreen #order-coverage { height: auto; padding: 0 1; color: $warning; }
+    OrderScreen #order-coverage.-empty { display: none; }
+    OrderScreen TabbedContent { height: 1fr; }
+    OrderScreen TabPane { padding: 0; }
+    OrderScreen DataTable { height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="order_back"),
+        Binding("e", "edit_order", "Edit order", id="order_edit"),
+        Binding("n", "new_line", "New line", id="order_new_line"),
+        Binding("enter", "edit_line", "Edit line", id="order_edit_line"),
+        Binding("delete", "remove_line", "Remove line", id="order_remove_line"),
+        Binding("s", "start", "Start", id="order_start"),
+        Binding("x", "cancel_order", "Cancel order", id="order_cancel"),
+        Binding("o", "reopen", "Reopen", id="order_reopen"),
+        Binding("r", "reload", "Reload", id="order_reload"),
+        Binding("left_square_bracket", "prev_tab", "Previous tab", show=False, id="order_prev"),
+        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="order_next"),
+        Binding("1", "show_tab('items')", "Items", show=False, id="order_tab_items"),
+        Binding("2", "show_tab('terms')", "Payment terms", show=False, id="order_tab_terms"),
+        Binding("3", "show_tab('documents')", "Documents", show=False, id="order_tab_documents"),
+        Binding("4", "show_tab('payments')", "Payments", show=False, id="order_tab_payments"),
+        Binding("5", "show_tab('related')", "Related", show=False, id="order_tab_related"),
+        Binding("6", "show_tab('history')", "History", show=False, id="order_tab_history"),
+    ]
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__()
+        self.order_id = order_id
+        self.view: OrderView | None = None
+        self.history: list[HistoryEntry] = []
+        self._busy = False  # a save is running
+        self._loading = False  # a load is running
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(_("Loading…")), id="order-header")
+        yield Static("", id="order-summary")
+        yield Static("", id="order-coverage", classes="-empty")
+        with TabbedContent(id="order-tabs", initial="items"):
+            with TabPane(_("1 Items"), id="items"):
+                yield DataTable(id="items-table")
+            with TabPane(_("2 Payment terms"), id="terms"):
+                yield DataTable(id="terms-table")
+            with TabPane(_("3 Documents"), id="documents"):
+                yield DataTable(id="documents-table")
+            with TabPane(_("4 Payments"), id="payments"):
+                yield DataTable(id="payments-table")
+            with TabPane(_("5 Related"), id="related"):
+                yield DataTable(id="related-table")
+            with TabPane(_("6 History"), id="history"):
+                yield DataTable(id="history-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        columns = {
+            "items": [
+                _("#"),
+                _("Code"),
+                _("Article"),
+                _("Unit"),
+                _("Qty"),
+                _("Price"),
+                _("Amount"),
+                _("Delivered"),
+                _("Specifics"),
+            ],
+            "terms": [_("#"), _("Name"), _("Due"), _("Amount"), _("Paid"), _("Status")],
+            "documents": [
+                _("Type"),
+                _("Number"),
+                _("Amount"),
+                _("Issued"),
+                _("Due"),
+                _("Term"),
+                _("Duplicate of"),
+                _("Paid"),
+                _("Status"),
+            ],
+            "payments": [_("Date"), _("Amount"), _("Allocated to"), _("Unallocated"), _("Note")],
+            "related": [_("Kind"), _("Number"), _("Date"), _("Status"), _("Details")],
+            "history": [_("When"), _("User"), _("Action"), _("Record"), _("Change")],
+        }
+        for tab, names in columns.items():
+            table = self._table(tab)
+            table.cursor_type = "row"
+            table.zebra_stripes = True
+            table.add_columns(*names)
+        self._table("items").focus()
+        self.load()
+        # another terminal's change shows here too, not only in the lists
+        self.set_interval(float(getattr(self.app, "poll_seconds", 2.0)), self._poll)
+
+    def _table(self, tab: str) -> DataTable[Any]:
+        return self.query_one(f"#{tab}-table", DataTable)
+
+    @property
+    def current_tab(self) -> str:
+        return self.query_one(TabbedContent).active or "items"
+
+    # ------------------------------------------------------------------ loading
+
+    def load(self) -> None:
+        """Read the order and its history in a worker, then show them."""
+        order_id = self.order_id
+
+        def work() -> tuple[OrderView, list[HistoryEntry]]:
+            return read_order_view(order_id), order_history(order_id)
+
+        self._loading = True
+
+        def failed(exc: OrdersError) -> None:
+            self._loading = False
+            self.notify(str(exc), severity="error", markup=False)
+
+        run_db(self, work, self._loaded, failed=failed, group="order-load")
+
+    def _poll(self) -> None:
+        if self._busy or self._loading or self.view is None or not self.is_current:
+            return
+        order_id = self.order_id
+        run_db(self, lambda: order_version(order_id), self._polled, group="order-poll")
+
+    def _polled(self, version: int | None) -> None:
+        if self._busy or self._loading or self.view is None:
+            return
+        if version is not None and version != self.view.version:
+            self.notify(
+                _("Order {number} was changed in another terminal; shown as it is now").format(
+                    number=self.view.number
+                ),
+                title=_("Changed in another terminal"),
+                markup=False,
+            )
+            self.load()
+
+    def _loaded(self, result: tuple[OrderView, list[HistoryEntry]]) -> None:
+        self._loading = False
+        view, history = result
+        self.view = view
+        self.history = history
+        self.sub_title = _("Order {number}").format(number=view.number)
+        self.query_one("#order-header", Static).update(self._header_text(view))
+        self.query_one("#order-summary", Static).update(self._summary_text(view))
+        warnings = self._coverage_text(view.coverage_warnings, view.currency)
+        coverage = self.query_one("#order-coverage", Static)
+        coverage.update(warnings)
+        coverage.set_class(not warnings.plain, "-empty")
+        self._fill_tables(view, history)
+        self.refresh_bindings()
+
+    def _header_text(self, v: OrderView) -> Text:
+        def field(label: str, value: Text) -> Text:
+            return Text.assemble((label + ": ", "bold"), value)
+
+        address = plain(v.address_label)
+        if v.address_text:
+            address.append(" — ")
+            address.append(v.address_text)
+        document = Text(status_label(v.document_kind))
+        if v.document_ref:
+            document.append(" ")
+            document.append(v.document_ref)
+        if v.offer is not None:
+            document.append(" · " + _("from offer") + " ")
+            document.append(v.offer.number)
+        tax = plain(v.tax_name) if v.tax_name else Text(_("none"))
+        sep = Text("   ")
+        lines = [
+            Text.assemble(
+                (_("Order") + " ", "bold"),
+                (v.number, "bold"),
+                sep,
+                field(_("Client"), plain(v.client_name)),
+                sep,
+                field(_("Address"), address),
+            ),
+            Text.assemble(
+                field(_("Document"), document),
+                sep,
+                field(_("Created"), Text(format_date(v.created))),
+                sep,
+                field(_("Deadline"), Text(format_date(v.deadline))),
+                sep,
+                field(_("Tax"), tax),
+            ),
+        ]
+        if v.note:
+            lines.append(field(_("Note"), plain(v.note)))
+        if v.cancelled:
+            lines.append(field(_("Cancelled"), plain(v.cancel_reason)))
+        return Text("\n").join(lines)
+
+    def _summary_text(self, v: OrderView) -> Text:
+        cur = v.currency
+        parts: list[Text] = [
+            Text.assemble((_("Status") + ": ", "bold"), status_label(v.status)),
+            Text.assemble((_("Financial status") + ": ", "bold"), status_label(v.financial_status)),
+            Text(_("Subtotal") + " " + format_amount(v.subtotal)),
+            Text(_("Tax") + " " + format_amount(v.tax_amount)),
+            Text.assemble((_("Total") + " " + format_amount(v.total, cur), "bold")),
+            Text(_("Paid") + " " + format_amount(v.paid, cur)),
+            Text(_("Unallocated") + " " + format_amount(v.unallocated)),
+        ]
+        if v.overpaid > 0:
+            parts.append(Text(_("Overpaid") + " " + format_amount(v.overpaid, cur), "bold red"))
+        parts.append(Text(_("Delivered") + " " + format_qty(v.delivered_pct) + "%"))
+        return Text(" · ").join(parts)
+
+    def _coverage_text(self, lines: tuple[CoverageLine, ...], currency: str) -> Text:
+        """``⚠ Not matching the total: Documents 516.00 (short by 516.00) · ...``."""
+        if not lines:
+            return Text("")
+        what = {"terms": _("Payment terms"), "documents": _("Documents"), "payments": _("Payments")}
+        parts = []
+        for line in lines:
+            diff = line.difference
+            gap = (_("short by {amount}") if diff < 0 else _("more by {amount}")).format(
+                amount=format_amount(abs(diff))
+            )
+            parts.append(
+                _("{what} {amount} ({gap})").format(
+                    what=what.get(line.what, line.what), amount=format_amount(line.amount), gap=gap
+                )
+            )
+        return Text("⚠ " + _("Not matching the total:") + " " + " · ".join(parts))
+
+    def _fill(self, tab: str, rows: list[tuple[str, list[Text]]]) -> None:
+        table = self._table(tab)
+        row = table.cursor_row
+        with self.app.batch_update():
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*cells, key=key)
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1), animate=False)
+
+    def _fill_tables(self, v: OrderView, history: list[HistoryEntry]) -> None:
+        self._fill(
+            "items",
+            [
+                (
+                    str(i.id),
+                    [
+                        _num(str(i.position)),
+                        plain(i.article_code),
+                        plain(i.article_name),
+                        plain(i.unit),
+                        _num(format_qty(i.qty)),
+                        _price(i.price),
+                        _money(i.amount),
+                        _num(format_qty(i.delivered)),
+                        plain(i.specs),
+                    ],
+                )
+                for i in v.items
+            ],
+        )
+        self._fill(
+            "terms",
+            [
+                (
+                    str(t.id),
+                    [
+                        _num(str(t.position)),
+                        plain(t.name),
+                        Text(format_date(t.due)),
+                        _money(t.amount),
+                        _money(t.paid),
+                        Text(status_label(t.status)),
+                    ],
+                )
+                for t in v.terms
+            ],
+        )
+        self._fill(
+            "documents",
+            [
+                (
+                    str(d.id),
+                    [
+                        Text(status_label(d.doc_type)),
+                        plain(d.number),
+                        _money(d.amount),
+                        Text(format_date(d.issued)),
+                        Text(format_date(d.due)),
+                        plain(d.term_name),
+                        plain(d.duplicate_of_number),
+                        _money(d.paid),
+                        Text(status_label(d.status)),
+                    ],
+                )
+                for d in v.documents
+            ],
+        )
+        self._fill(
+            "payments",
+            [
+                (
+                    str(p.id),
+                    [
+                        Text(format_date(p.date)),
+                        _money(p.amount),
+                        plain(
+                            ", ".join(
+                                f"{a.document_number} {format_amount(a.amount)}"
+                                for a in p.allocations
+                            )
+                            or _("(none)")
+                        ),
+                        _money(p.unallocated),
+                        plain(p.note),
+                    ],
+                )
+                for p in v.payments
+            ],
+        )
+        related: list[tuple[str, list[Text]]] = []
+        for d in v.deliveries:
+            details = ", ".join(f"{ln.article_code} {format_qty(ln.qty)}" for ln in d.lines)
+            related.append(
+                (
+                    f"delivery:{d.id}",
+                    [
+                        Text(status_label(d.kind)),
+                        plain(d.number),
+                        Text(format_date(d.date)),
+                        Text(status_label("cancelled") if d.cancelled else status_label("done")),
+                        plain(details),
+                    ],
+                )
+            )
+        for link in v.links:
+            dates = []
+            if link.expected:
+                dates.append(_("expected {date}").format(date=format_date(link.expected)))
+            related.append(
+                (
+                    f"link:{link.id}",
+                    [
+                        Text(status_label(link.kind)),
+                        plain(link.number),
+                        Text(format_date(link.deadline)),
+                        Text(status_label(link.status)),
+                        plain("; ".join([*dates, link.note] if link.note else dates)),
+                    ],
+                )
+            )
+        for offer in v.offers:
+            related.append(
+                (
+                    f"offer:{offer.id}",
+                    [
+                        Text(status_label("offer")),
+                        plain(offer.number),
+                        Text(format_date(offer.created)),
+                        Text(""),
+                        Text(
+                            _("valid until {date}").format(date=format_date(offer.valid_until))
+                            if offer.valid_until
+                            else ""
+                        ),
+                    ],
+                )
+            )
+        self._fill("related", related)
+        self._fill(
+            "history",
+            [
+                (
+                    str(h.id),
+                    [
+                        Text(f"{format_date(h.at.date())} {h.at:%H:%M}"),
+                        plain(h.user),
+                        Text(_(h.action)),
+                        Text(_(h.entity)),
+                        plain(h.text),
+                    ],
+                )
+                for h in history
+            ],
+        )
+
+    # ------------------------------------------------------------------ availability
+
+    def _selected_id(self) -> int | None:
+        """The id of the row under the cursor in the current (editable) tab."""
+        tab = self.current_tab
+        if tab not in EDITABLE_TABS:
+            return None
+        table = self._table(tab)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        v = self.view
+        if action in ("start", "cancel_order", "reopen", "edit_order", "new_line") and (
+            v is None or self._busy
+        ):
+            return None
+        if action == "start":
+            return True if (not v.cancelled and not v.started and v.status == "new") else None  # type: ignore[union-attr]
+        if action == "cancel_order":
+            return None if v.cancelled else True  # type: ignore[union-attr]
+        if action == "reopen":
+            return True if v.cancelled else None  # type: ignore[union-attr]
+        if action == "new_line":
+            return True if self.current_tab in EDITABLE_TABS else None
+        if action in ("edit_line", "remove_line"):
+            if v is None or self._busy:
+                return None
+            return True if self._selected_id() is not None else None
+        return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted)
+    def _row_changed(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.current_tab in EDITABLE_TABS:
+            self.action_edit_line()
+
+    # ------------------------------------------------------------------ navigation
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_show_tab(self, tab: str) -> None:
+        if tab not in TABS:
+            return
+        self.query_one(TabbedContent).active = tab
+        self._table(tab).focus()
+        self.refresh_bindings()
+
+    def _step_tab(self, step: int) -> None:
+        index = TABS.index(self.current_tab) if self.current_tab in TABS else 0
+        self.action_show_tab(TABS[(index + step) % len(TABS)])
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_prev_tab(self) -> None:
+        self._step_tab(-1)
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self, work: Callable[[], object], done_message: str) -> None:
+        """Run a change in a worker; reload after it, or explain a conflict and reload."""
+        self._busy = True
+        self.refresh_bindings()
+
+        def done(_result: object) -> None:
+            self._busy = False
+            self.notify(done_message, markup=False, timeout=3)
+            self.load()
+
+        def guarded() -> object:
+            try:
+                return work()
+            except OrdersError:
+                raise  # _save_failed explains it
+            except Exception:
+                self.app.call_from_thread(self._unbusy)  # run_db notifies the error
+                raise
+
+        run_db(self, guarded, done, failed=self._save_failed, group="order-save")
+
+    def _unbusy(self) -> None:
+        self._busy = False
+        self.refresh_bindings()
+
+    def _save_failed(self, exc: OrdersError) -> None:
+        self._busy = False
+        if isinstance(exc, ConflictError):
+            run_db(self, lambda: last_change(self.order_id), self._explain_conflict)
+            return
+        self.notify(str(exc), title=_("Not saved"), severity="error", markup=False, timeout=8)
+        self.refresh_bindings()
+
+    def _explain_conflict(self, last: LastChange) -> None:
+        when = f"{format_date(last.at.date())} {last.at:%H:%M}" if last.at else "?"
+        self.notify(
+            _(
+                "Order {number} was changed by {user} at {time} in another terminal. "
+                "Nothing was saved. The screen now shows their change (r reloads); "
+                "make your change again if it is still needed."
+            ).format(number=last.number, user=last.user or "?", time=when),
+            title=_("Changed in another terminal"),
+            severity="error",
+            markup=False,
+            timeout=12,
+        )
+        self.load()
+
+    def _version(self) -> int | None:
+        return self.view.version if self.view is not None else None
+
+    def action_start(self) -> None:
+        version, order_id = self._version(), self.order_id
+        self.save(lambda: orders.start_order(order_id, version), _("Order started"))
+
+    def action_cancel_order(self) -> None:
+        if self.view is None:
+            return
+        version, order_id = self._version(), self.order_id
+
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self.save(
+                    lambda: orders.cancel_order(order_id, reason, version), _("Order cancelled")
+                )
+
+        self.app.push_screen(CancelOrderModal(self.view.number), chosen)
+
+    def action_reopen(self) -> None:
+        version, order_id = self._version(), self.order_id
+        self.save(lambda: orders.reopen_order(order_id, version), _("Order reopened"))
+
+    # ------------------------------------------------------------------ forms
+
+    def _after_form(self, saved: object) -> None:
+        if saved:
+            self.load()
+
+    def _form_missing(self) -> None:
+        self.notify(_("This form is not available yet"), severity="warning", markup=False)
+
+    def action_edit_order(self) -> None:
+        try:
+            from .order_form import OrderForm
+        except ImportError:
+            self._form_missing()
+            return
+        self.app.push_screen(OrderForm(self.order_id), self._after_form)
+
+    #: the form of each editable tab: (module under screens/forms, class)
+    _FORMS: ClassVar[dict[str, tuple[str, str]]] = {
+        "items": ("item", "ItemForm"),
+        "terms": ("term", "TermForm"),
+        "documents": ("document", "DocumentForm"),
+        "payments": ("payment", "PaymentForm"),
+    }
+
+    def _form_class(self, tab: str) -> Any:
+        """The form class of ``tab`` (imported late: the forms live in their own modules)."""
+        if tab not in self._FORMS:
+            return None
+        module, name = self._FORMS[tab]
+        try:
+            return getattr(importlib.import_module(f"{__package__}.forms.{module}"), name)
+        except (ImportError, AttributeError):
+            self._form_missing()
+            return None
+
+    _ROW_KEYWORD: ClassVar[dict[str, str]] = {
+        "items": "item_id",
+        "terms": "term_id",
+        "documents": "document_id",
+        "payments": "payment_id",
+    }
+
+    def action_new_line(self) -> None:
+        form = self._form_class(self.current_tab)
+        if form is not None and self.view is not None:
+            self.app.push_screen(form(self.order_id, self.view.version), self._after_form)
+
+    def action_edit_line(self) -> None:
+        tab = self.current_tab
+        row_id = self._selected_id()
+        if row_id is None or self.view is None:
+            return
+        form = self._form_class(tab)
+        if form is not None:
+            screen = form(self.order_id, self.view.version, **{self._ROW_KEYWORD[tab]: row_id})
+            self.app.push_screen(screen, self._after_form)
+
+    def action_remove_line(self) -> None:
+        tab = self.current_tab
+        row_id = self._selected_id()
+        if row_id is None or self.view is None:
+            return
+        table = self._table(tab)
+        label = Text(_("Remove this line?") + "\n\n")
+        label.append_text(
+            Text(" ").join(table.get_row_at(table.cursor_row)[:4]) if table.row_count else Text("")
+        )
+        version = self.view.version
+        remove = {
+            "items": orders.remove_item,
+            "terms": orders.remove_term,
+            "documents": orders.remove_document,
+            "payments": orders.remove_payment,
+        }[tab]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.save(lambda: remove(row_id, version), _("Removed"))
+
+        self.app.push_screen(ConfirmModal(label), confirmed)
+
+
+__all__ = ["CancelOrderModal", "ConfirmModal", "OrderScreen"]
