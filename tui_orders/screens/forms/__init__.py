@@ -1,0 +1,1 @@
+"""The modal forms of an order's parts: items, payment terms, documents, payments."""
