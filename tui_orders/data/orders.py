@@ -953,6 +953,128 @@ def update_link(
     return LinkedOrder.get_by_id(link.id)
 
 
+@transactional
+def update_document(
+    doc_id: int,
+    expected_version: int | None = None,
+    *,
+    number: str | None = None,
+    amount: Decimal | str | None = None,
+    issued: dt.date | str | None = None,
+    due: dt.date | str | None = None,
+    clear_due: bool = False,
+    term: int | str | None = None,
+    clear_term: bool = False,
+) -> FinancialDocument:
+    """Correct a financial document: number, amount, dates or payment term.
+
+    Its type and what it duplicates stay (remove it and add it again to change those). A
+    duplicate's term follows its original; changing the original's term moves the pair.
+    """
+    doc = FinancialDocument.get_or_none(FinancialDocument.id == doc_id)
+    if doc is None:
+        raise NotFound(f"no financial document with id {doc_id}")
+    order = _touch(doc.order_id, expected_version)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if number is not None:
+        new_number = _text(number, "document number", max_len=60)
+        if new_number != doc.number:
+            clash = FinancialDocument.select().where(
+                FinancialDocument.doc_type == doc.doc_type,
+                FinancialDocument.number == new_number,
+                FinancialDocument.id != doc.id,
+            )
+            if clash.exists():
+                raise ValidationError(f"{doc.doc_type} {new_number} already exists")
+            changes["number"] = (doc.number, new_number)
+            doc.number = new_number
+    if amount is not None:
+        new_amount = parse_money(amount)
+        if new_amount != doc.amount:
+            changes["amount"] = (doc.amount, new_amount)
+            doc.amount = new_amount
+    if issued is not None:
+        new_issued = _date(issued, "issue date")
+        if new_issued != doc.issued:
+            changes["issued"] = (doc.issued, new_issued)
+            doc.issued = new_issued
+    if clear_due or due is not None:
+        new_due = None if clear_due else _date(due, "due date", required=False)
+        if new_due != doc.due:
+            changes["due"] = (doc.due, new_due)
+            doc.due = new_due
+    if doc.due is not None and doc.due < doc.issued:
+        raise ValidationError(f"due date {doc.due} is before the issue date {doc.issued}")
+    if clear_term or term is not None:
+        if doc.duplicate_of_id is not None:
+            raise ValidationError(
+                "a duplicate belongs to its original's payment term: change the original's"
+            )
+        new_term = None if clear_term else _term_of(order.id, term)
+        old_term = PaymentTerm.get_or_none(PaymentTerm.id == doc.term_id) if doc.term_id else None
+        if (new_term.id if new_term else None) != doc.term_id:
+            changes["term"] = (
+                old_term.name if old_term else None,
+                new_term.name if new_term else None,
+            )
+            doc.term = new_term
+            FinancialDocument.update(term=new_term).where(
+                FinancialDocument.duplicate_of == doc.id
+            ).execute()
+    doc.save()
+    if changes:
+        audit.record("update", "document", doc.id, order.id, changes)
+    _finish(order.id)
+    return FinancialDocument.get_by_id(doc.id)
+
+
+@transactional
+def update_payment(
+    payment_id: int,
+    expected_version: int | None = None,
+    *,
+    date: dt.date | str | None = None,
+    amount: Decimal | str | None = None,
+    note: str | None = None,
+) -> Payment:
+    """Correct a payment's date, amount or note. The amount never goes below what is
+    already allocated from it (lower the allocations first)."""
+    payment = Payment.get_or_none(Payment.id == payment_id)
+    if payment is None:
+        raise NotFound(f"no payment with id {payment_id}")
+    _touch(payment.order_id, expected_version)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if date is not None:
+        new_date = _date(date, "payment date")
+        if new_date != payment.date:
+            changes["date"] = (payment.date, new_date)
+            payment.date = new_date
+    if amount is not None:
+        new_amount = parse_money(amount)
+        allocated = from_scaled(
+            Allocation.select(fn.SUM(Allocation.amount))
+            .where(Allocation.payment == payment.id)
+            .scalar(),
+            MONEY_PLACES,
+        )
+        if new_amount < allocated:
+            raise ValidationError(
+                f"{allocated} of this payment is allocated to documents: the amount cannot go "
+                "below that (lower the allocations first)"
+            )
+        if new_amount != payment.amount:
+            changes["amount"] = (payment.amount, new_amount)
+            payment.amount = new_amount
+    if note is not None and note != payment.note:
+        changes["note"] = (payment.note, note)
+        payment.note = note
+    payment.save()
+    if changes:
+        audit.record("update", "payment", payment.id, payment.order_id, changes)
+    _finish(payment.order_id)
+    return Payment.get_by_id(payment.id)
+
+
 def history(order_ref: Ref | Order) -> list[AuditLog]:
     """The order's audit log, oldest first."""
     order = get_order(order_ref)
@@ -980,8 +1102,10 @@ __all__ = [
     "remove_term",
     "reopen_order",
     "start_order",
+    "update_document",
     "update_item",
     "update_link",
     "update_order",
+    "update_payment",
     "update_term",
 ]
