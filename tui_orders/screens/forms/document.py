@@ -28,8 +28,8 @@ class _Loaded:
 class DocumentForm(FormScreen[bool]):
     """``DocumentForm(order_id, expected_version, document_id=None)``: True when saved.
 
-    Editing changes nothing of a saved document but removing and adding it again would;
-    until the data layer has ``update_document``, an existing document opens read-only.
+    Editing a saved document corrects its number, amount, dates and term; its type and what
+    it duplicates stay (a duplicate's term follows its original).
     """
 
     ERROR_FIELDS: ClassVar[dict[str, str]] = {
@@ -114,22 +114,13 @@ class DocumentForm(FormScreen[bool]):
                 self.query_one("#f-term", Select).value = doc.term_id
             if doc.duplicate_of_id:
                 self.query_one("#f-duplicate_of", Select).value = doc.duplicate_of_id
-            for widget in self.query("#form-fields *"):
-                widget.disabled = True
-            self.show_error(
-                _("A saved document cannot be changed here: remove it and add it again")
-            )
+            self.query_one("#f-doc_type", Select).disabled = True
+            self.query_one("#f-duplicate_of", Select).disabled = True
+            if doc.duplicate_of_id:
+                self.query_one("#f-term", Select).disabled = True
+            self.field("number").focus()
             return
         self.query_one("#f-doc_type", Select).focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "save" and self.document_id is not None:
-            return None
-        return super().check_action(action, parameters)
-
-    def action_save(self) -> None:
-        if self.document_id is None:
-            super().action_save()
 
     def save_work(self) -> Callable[[], bool]:
         doc_type = self.choice("doc_type")
@@ -138,10 +129,36 @@ class DocumentForm(FormScreen[bool]):
         term, duplicate_of = self.choice("term"), self.choice("duplicate_of")
         order_id, version = self.order_id, self.expected_version
 
+        doc_id = self.document_id
+        term_locked = self.query_one("#f-term", Select).disabled
+
         def save() -> bool:
-            orders.add_document(
-                order_id, doc_type, number, amount, issued, due, term, duplicate_of, version
-            )
+            if doc_id is None:
+                orders.add_document(
+                    order_id, doc_type, number, amount, issued, due, term, duplicate_of, version
+                )
+            elif term_locked:
+                orders.update_document(
+                    doc_id,
+                    version,
+                    number=number,
+                    amount=amount,
+                    issued=issued,
+                    due=due,
+                    clear_due=due is None,
+                )
+            else:
+                orders.update_document(
+                    doc_id,
+                    version,
+                    number=number,
+                    amount=amount,
+                    issued=issued,
+                    due=due,
+                    clear_due=due is None,
+                    term=term,
+                    clear_term=term is None,
+                )
             return True
 
         return save
