@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from . import i18n
+from .commands import ScreenCommands
 from .data import audit
 from .data.db import open_database
 from .data.errors import OrdersError
@@ -21,10 +23,17 @@ class OrdersApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tui-orders"
     ENABLE_COMMAND_PALETTE = True
+    #: Ctrl+P: every action of the current screen, and the other screens
+    COMMANDS = App.COMMANDS | {ScreenCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_app"),
+        # go to a screen from anywhere (not from inside a form); in Help and the palette
+        Binding("f2", "show_orders", "Orders", show=False, id="show_orders"),
+        Binding("f3", "show_clients", "Clients", show=False, id="show_clients"),
+        Binding("f4", "show_articles", "Articles", show=False, id="show_articles"),
+        Binding("f5", "show_taxes", "Taxes", show=False, id="show_taxes"),
     ]
 
     def __init__(
@@ -74,6 +83,44 @@ class OrdersApp(App[None]):
 
         self.db_ready = True
         self.push_screen(OrdersScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("show_"):
+            from textual.command import CommandPalette
+            from textual.screen import ModalScreen
+
+            # a form or dialog is finished (saved or cancelled) before leaving it; the
+            # palette itself is no reason (it offers these)
+            below = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+            return self.db_ready and not isinstance(below[-1], ModalScreen)
+        return True
+
+    def _go_to(self, screen: type[Screen[Any]] | None) -> None:
+        """Back to the home screen, then ``screen`` over it (None: stay on the home screen)."""
+        if screen is not None and isinstance(self.screen, screen):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if screen is not None:
+            self.push_screen(screen())
+
+    def action_show_orders(self) -> None:
+        self._go_to(None)
+
+    def action_show_clients(self) -> None:
+        from .screens.clients import ClientsScreen
+
+        self._go_to(ClientsScreen)
+
+    def action_show_articles(self) -> None:
+        from .screens.articles import ArticlesScreen
+
+        self._go_to(ArticlesScreen)
+
+    def action_show_taxes(self) -> None:
+        from .screens.taxes import TaxesScreen
+
+        self._go_to(TaxesScreen)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

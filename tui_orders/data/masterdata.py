@@ -263,3 +263,347 @@ __all__ = [
     "get_tax",
     "update_client",
 ]
+
+
+# ---------------------------------------------------------------- editing (master-data screens)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressEdit:
+    """One address row of the client form: ``id`` None for a new address."""
+
+    id: int | None
+    label: str
+    text: str = ""
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClientView:
+    """A row of the client list."""
+
+    id: int
+    name: str
+    vat_id: str
+    currency: str
+    address: str  # label of the default address
+    addresses: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """A row of the article list."""
+
+    id: int
+    code: str
+    name: str
+    unit: str
+    price: Decimal
+    barcodes: tuple[str, ...]
+
+
+def _matches(needle: str, *values: str) -> bool:
+    return any(needle in (v or "").casefold() for v in values)
+
+
+def list_clients(text: str = "", limit: int = 1000) -> list[ClientView]:
+    """Clients by name whose name or VAT id contains ``text`` in any case and script."""
+    needle = text.casefold().strip()
+    defaults: dict[int, str] = {}
+    counts: dict[int, int] = {}
+    for cid, label, is_default in (
+        Address.select(Address.client, Address.label, Address.is_default)
+        .order_by(Address.id)
+        .tuples()
+    ):
+        counts[cid] = counts.get(cid, 0) + 1
+        if is_default or cid not in defaults:
+            defaults[cid] = label
+    rows = []
+    for cid, name, vat_id, currency in (
+        Client.select(Client.id, Client.name, Client.vat_id, Client.currency)
+        .order_by(Client.name)
+        .tuples()
+        .iterator()
+    ):
+        if needle and not _matches(needle, name, vat_id):
+            continue
+        rows.append(
+            ClientView(cid, name, vat_id, currency, defaults.get(cid, ""), counts.get(cid, 0))
+        )
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def client_addresses(client_id: int) -> list[Address]:
+    """The client's addresses in the order they were added."""
+    return list(Address.select().where(Address.client == client_id).order_by(Address.id))
+
+
+@transactional
+def update_address(
+    address_id: int,
+    *,
+    label: str | None = None,
+    text: str | None = None,
+    default: bool | None = None,
+) -> Address:
+    """Change an address; ``default=True`` makes it the client's default one."""
+    address = Address.get_or_none(Address.id == address_id)
+    if address is None:
+        raise NotFound(f"no address {address_id}")
+    changes: dict[str, tuple[object, object]] = {}
+    if label is not None:
+        label = _text(label, "address label", max_len=100)
+        if label != address.label:
+            taken = Address.select().where(
+                Address.client == address.client_id,
+                Address.label == label,
+                Address.id != address.id,
+            )
+            if taken.exists():
+                raise ValidationError(f"the client already has an address labelled {label!r}")
+            changes["label"] = (address.label, label)
+            address.label = label
+    if text is not None and text != address.text:
+        changes["text"] = (address.text, text)
+        address.text = text
+    if default and not address.is_default:
+        Address.update(is_default=False).where(Address.client == address.client_id).execute()
+        changes["default"] = (False, True)
+        address.is_default = True
+    if changes:
+        address.save()
+        audit.record("update", "address", address.id, changes=changes)
+    return address
+
+
+@transactional
+def remove_address(address_id: int) -> None:
+    """Remove an address no order uses; another one becomes the default if needed."""
+    from .models import Order
+
+    address = Address.get_or_none(Address.id == address_id)
+    if address is None:
+        raise NotFound(f"no address {address_id}")
+    used = Order.select().where(Order.address == address.id).count()
+    if used:
+        raise ValidationError(f"address {address.label!r} is used by {used} order(s)")
+    client_id = address.client_id
+    was_default = address.is_default
+    address.delete_instance()
+    if was_default:
+        first = Address.select().where(Address.client == client_id).order_by(Address.id).first()
+        if first is not None:
+            first.is_default = True
+            first.save()
+    audit.record("delete", "address", address_id, changes={"label": address.label})
+
+
+@transactional
+def save_client(
+    client_id: int | None,
+    *,
+    name: str,
+    currency: str,
+    vat_id: str = "",
+    addresses: Iterable[AddressEdit] = (),
+) -> Client:
+    """Create or update a client with its whole address list, in one transaction.
+
+    Addresses with an ``id`` are updated, those without are added, and the client's other
+    addresses are removed (refused when an order uses them).
+    """
+    rows = list(addresses)
+    _check_addresses([AddressInput(a.label, a.text, a.default) for a in rows])
+    if not any(a.default for a in rows) and rows:
+        first = rows[0]
+        rows[0] = AddressEdit(first.id, first.label, first.text, True)
+    if client_id is None:
+        return create_client(
+            name,
+            currency,
+            vat_id=vat_id,
+            addresses=[AddressInput(a.label, a.text, a.default) for a in rows],
+        )
+    client = update_client(client_id, name=name, vat_id=vat_id, currency=currency)
+    kept = {a.id for a in rows if a.id is not None}
+    for old in client_addresses(client.id):
+        if old.id not in kept:
+            remove_address(old.id)
+    old_labels = {a.id: a.label for a in client_addresses(client.id)}
+    # free every label first so that two addresses can swap labels
+    for a in rows:
+        if a.id is not None:
+            Address.update(label=f"\u2063#{a.id}").where(
+                Address.id == a.id, Address.client == client.id
+            ).execute()
+    for a in rows:
+        if a.id is not None:
+            Address.update(label=a.label.strip()).where(Address.id == a.id).execute()
+            if old_labels.get(a.id) != a.label.strip():
+                changes = {"label": (old_labels.get(a.id), a.label.strip())}
+                audit.record("update", "address", a.id, changes=changes)
+    for a in rows:
+        if a.id is None:
+            add_address(client.id, a.label, a.text, default=a.default)
+        else:
+            update_address(a.id, text=a.text, default=a.default)
+    return client
+
+
+def list_articles(text: str = "", limit: int = 1000) -> list[ArticleView]:
+    """Articles by code whose code, name or barcode contains ``text`` in any case."""
+    needle = text.casefold().strip()
+    barcodes: dict[int, list[str]] = {}
+    for aid, code in Barcode.select(Barcode.article, Barcode.code).order_by(Barcode.id).tuples():
+        barcodes.setdefault(aid, []).append(code)
+    rows = []
+    for aid, code, name, unit, price in (
+        Article.select(Article.id, Article.code, Article.name, Article.unit, Article.price)
+        .order_by(Article.code)
+        .tuples()
+        .iterator()
+    ):
+        codes = barcodes.get(aid, [])
+        if needle and not _matches(needle, code, name, *codes):
+            continue
+        rows.append(ArticleView(aid, code, name, unit, price, tuple(codes)))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+@transactional
+def update_article(
+    article_id: int,
+    *,
+    code: str | None = None,
+    name: str | None = None,
+    unit: str | None = None,
+    price: Decimal | str | None = None,
+) -> Article:
+    """Change an article of the catalogue (orders keep the prices they were given)."""
+    article = get_article(article_id)
+    changes: dict[str, tuple[object, object]] = {}
+    if code is not None:
+        code = _text(code, "article code", max_len=60)
+        if code != article.code:
+            taken = Article.select().where(Article.code == code, Article.id != article.id)
+            if taken.exists():
+                raise ValidationError(f"an article with code {code!r} already exists")
+            changes["code"] = (article.code, code)
+            article.code = code
+    if name is not None:
+        name = _text(name, "article name", max_len=250)
+        if name != article.name:
+            changes["name"] = (article.name, name)
+            article.name = name
+    if unit is not None:
+        unit = _text(unit, "unit", max_len=20)
+        if unit != article.unit:
+            changes["unit"] = (article.unit, unit)
+            article.unit = unit
+    if price is not None:
+        value = parse_price(price)
+        if value != article.price:
+            changes["price"] = (article.price, value)
+            article.price = value  # type: ignore[assignment]
+    if changes:
+        article.save()
+        audit.record("update", "article", article.id, changes=changes)
+    return article
+
+
+@transactional
+def remove_barcode(article_id: int, code: str) -> None:
+    """Detach a barcode from its article."""
+    article = get_article(article_id)
+    barcode = Barcode.get_or_none(Barcode.article == article.id, Barcode.code == code)
+    if barcode is None:
+        raise NotFound(f"article {article.code} has no barcode {code}")
+    barcode.delete_instance()
+    audit.record("delete", "barcode", barcode.id, changes={"article": article.code, "code": code})
+
+
+@transactional
+def save_article(
+    article_id: int | None,
+    *,
+    code: str,
+    name: str,
+    unit: str,
+    price: Decimal | str,
+    barcodes: Iterable[str] = (),
+) -> Article:
+    """Create or update an article with its whole barcode list, in one transaction."""
+    wanted = [b.strip() for b in barcodes if b and b.strip()]
+    if len({b for b in wanted}) != len(wanted):
+        raise ValidationError("a barcode is listed twice", "barcodes")
+    if article_id is None:
+        return create_article(code, name, price, unit=unit, barcodes=wanted)
+    article = update_article(article_id, code=code, name=name, unit=unit, price=price)
+    current = [b.code for b in Barcode.select().where(Barcode.article == article.id)]
+    for old in current:
+        if old not in wanted:
+            remove_barcode(article.id, old)
+    for new in wanted:
+        if new not in current:
+            add_barcode(article.id, new)
+    return article
+
+
+def list_taxes(text: str = "") -> list[Tax]:
+    """Taxes by name, those whose name contains ``text`` in any case."""
+    needle = text.casefold().strip()
+    return [t for t in Tax.select().order_by(Tax.name) if not needle or needle in t.name.casefold()]
+
+
+@transactional
+def save_tax(tax_id: int | None, *, name: str, rate: Decimal | str) -> Tax:
+    """Create a tax or change its name and rate (orders keep their computed amounts)."""
+    if tax_id is None:
+        return create_tax(name, rate)
+    tax = get_tax(tax_id)
+    name = _text(name, "tax name", max_len=100)
+    value = parse_rate(rate)
+    changes: dict[str, tuple[object, object]] = {}
+    if name != tax.name:
+        if Tax.select().where(Tax.name == name, Tax.id != tax.id).exists():
+            raise ValidationError(f"a tax named {name!r} already exists")
+        changes["name"] = (tax.name, name)
+        tax.name = name
+    if value != tax.rate:
+        from .models import Order
+
+        # totals are recomputed from the tax's rate: changing it would change old orders
+        used = Order.select().where(Order.tax == tax.id).count()
+        if used:
+            raise ValidationError(
+                f"the rate of a tax used by {used} order(s) cannot change; add a new tax", "rate"
+            )
+        changes["rate"] = (tax.rate, value)
+        tax.rate = value  # type: ignore[assignment]
+    if changes:
+        tax.save()
+        audit.record("update", "tax", tax.id, changes=changes)
+    return tax
+
+
+__all__ += [
+    "AddressEdit",
+    "ArticleView",
+    "ClientView",
+    "client_addresses",
+    "list_articles",
+    "list_clients",
+    "list_taxes",
+    "remove_address",
+    "remove_barcode",
+    "save_article",
+    "save_client",
+    "save_tax",
+    "update_address",
+    "update_article",
+]
