@@ -24,7 +24,6 @@ from textual.validation import Function
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -46,6 +45,7 @@ from ..data.views import (
 )
 from ..data.views import order_view as read_order_view
 from ..i18n import _, format_amount, format_date, format_qty, status_label
+from ..widgets.footer import Footer
 from .common import plain, run_db
 
 #: tab ids, in the order of the keys 1..6

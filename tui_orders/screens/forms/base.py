@@ -23,11 +23,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ...data.errors import ConflictError, OrdersError, ValidationError
 from ...i18n import _
 from ...widgets.fields import FieldInput
+from ...widgets.footer import Footer
 from ..common import run_db
 
 R = TypeVar("R")

@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...data.money import format_price
 from ...data.pricing import PriceRow, price_history
 from ...i18n import _, format_date, format_qty
+from ...widgets.footer import Footer
 from ..common import plain, run_db
 
 
