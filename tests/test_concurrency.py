@@ -30,8 +30,8 @@ from tui_orders.data.models import (
     OrderItem,
     Payment,
     SchemaVersion,
+    parse_number,
 )
-from tui_orders.data.numbers import parse_number
 from tui_orders.data.schema import SCHEMA_VERSION
 
 PROCESSES = 4

@@ -75,9 +75,11 @@ from .models import (
     PayStatus,
     Tax,
     from_scaled,
+    number_key,
+    parse_number,
 )
 from .money import MONEY_PLACES, PRICE_PLACES, QTY_PLACES, RATE_PLACES
-from .numbers import format_number, move_past, number_key, parse_number
+from .numbers import format_number, move_past
 
 #: Names per ``IN (...)`` list when looking records up in the database.
 IN_CHUNK = 2000

@@ -9,6 +9,7 @@ same transaction as every change, and re-derived by ``tui-orders check``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -186,6 +187,25 @@ class Barcode(BaseModel):
     code = CharField(max_length=64, unique=True)
 
 
+NUMBER_RE = re.compile(r"^(\d{4})-(\d{5,})$")
+
+
+def parse_number(number: str) -> tuple[int, int] | None:
+    """``'2026-00042'`` -> ``(2026, 42)``; None for a number not in the generated form."""
+    m = NUMBER_RE.match(number)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def number_key(number: str) -> str:
+    """A key that sorts numbers as they read: ``2025-99999`` before ``2025-100000``.
+
+    Generated numbers get their sequence zero-padded to 10 digits; any other number
+    (imported from elsewhere) is its own key.
+    """
+    parsed = parse_number(number)
+    return f"{parsed[0]:04d}-{parsed[1]:010d}" if parsed else number
+
+
 class Order(BaseModel):
     number = CharField(max_length=30, unique=True)
     #: sorts like the number reads: "2026-00042" -> "2026-0000000042" (numbers.number_key)
@@ -224,6 +244,10 @@ class Order(BaseModel):
             (("financial_status", "deadline"), False),
             (("client", "deadline"), False),
         )
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        self.number_key = number_key(self.number)  # the sort key always follows the number
+        return super().save(*args, **kwargs)
 
 
 class Offer(BaseModel):

@@ -7,32 +7,12 @@ write transaction is already exclusive, on PostgreSQL the upsert locks the count
 
 from __future__ import annotations
 
-import re
-
 from .db import database
 from .models import NumberSequence
-
-NUMBER_RE = re.compile(r"^(\d{4})-(\d{5,})$")
 
 
 def format_number(year: int, seq: int) -> str:
     return f"{year:04d}-{seq:05d}"
-
-
-def parse_number(number: str) -> tuple[int, int] | None:
-    """``'2026-00042'`` -> ``(2026, 42)``; None for a number not in the generated form."""
-    m = NUMBER_RE.match(number)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def number_key(number: str) -> str:
-    """A key that sorts numbers as they read: ``2025-99999`` before ``2025-100000``.
-
-    Generated numbers get their sequence zero-padded to 10 digits; any other number
-    (imported from elsewhere) is its own key.
-    """
-    parsed = parse_number(number)
-    return f"{parsed[0]:04d}-{parsed[1]:010d}" if parsed else number
 
 
 def _table() -> str:

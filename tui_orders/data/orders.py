@@ -44,9 +44,11 @@ from .models import (
     PaymentTerm,
     Tax,
     from_scaled,
+    number_key,
+    parse_number,
 )
 from .money import MONEY_PLACES, ZERO, format_qty, parse_money, parse_price, parse_qty
-from .numbers import format_number, move_past, next_seq, number_key, parse_number
+from .numbers import format_number, move_past, next_seq
 from .recompute import OrderState, recompute_order
 
 Ref = int | str
