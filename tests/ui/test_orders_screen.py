@@ -22,8 +22,12 @@ from .conftest import TODAY, settle
 SIZE = (120, 40)
 
 
-async def home(pilot: Any) -> OrderTable:
-    """Wait for the home screen and its first window; return the list."""
+async def home(pilot: Any, *, every_order: bool = True) -> OrderTable:
+    """Wait for the home screen and its first window; return the list.
+
+    The home screen opens on the open orders; ``every_order`` clears that filter (``x``) so
+    that closed and cancelled orders show too.
+    """
     for _ in range(100):
         await pilot.pause()
         if isinstance(pilot.app.screen, OrdersScreen):
@@ -31,7 +35,24 @@ async def home(pilot: Any) -> OrderTable:
     await settle(pilot)
     table = pilot.app.screen.query_one(OrderTable)
     assert table.loaded
+    if every_order:
+        await pilot.press("x")
+        await settle(pilot)
     return table
+
+
+async def test_home_opens_on_the_open_orders_by_deadline(
+    seeded_sqlite: tuple[str, dict[str, str]], make_app: Callable[..., OrdersApp]
+) -> None:
+    url, roles = seeded_sqlite
+    app = make_app(url)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await home(pilot, every_order=False)
+        # the closed "markup" order waits behind x; late (11-20) before soon (12-01)
+        assert numbers(table) == [roles["late"], roles["soon"]]
+        await pilot.press("x")
+        await settle(pilot)
+        assert roles["markup"] in numbers(table)
 
 
 def cells(table: OrderTable) -> list[list[str]]:

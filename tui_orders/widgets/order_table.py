@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 
 from ..data import queries
 from ..data.orders import get_order
-from ..data.queries import OrderFilter, OrderRow, OrderSort
+from ..data.queries import OPEN_STATUSES, OrderFilter, OrderRow, OrderSort
 from ..i18n import _, format_amount, format_date, status_label
 from ..screens.common import plain, run_db
 
@@ -151,7 +151,8 @@ class OrderTable(DataTable[Text]):
     def __init__(self, today: dt.date, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.today = today
-        self.query_state = ListQuery()
+        # the working view: what is still open, by deadline (x clears to every order)
+        self.query_state = ListQuery(statuses=OPEN_STATUSES)
         self.rows_held: list[OrderRow] = []
         self.window_offset: int | None = 0
         self.at_start = True
