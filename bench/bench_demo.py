@@ -1,0 +1,203 @@
+"""How fast the demo generator fills a fresh SQLite database, against the raw floor.
+
+Run by hand (never in CI)::
+
+    python bench/bench_demo.py [ORDERS] [--seed S] [--chunk C] [--dir DIR] [--keep]
+                               [--breakdown] [--no-floor]
+
+It times :func:`tui_orders.data.demo.run_demo` for ORDERS orders (default 100000) into a fresh
+SQLite file, then measures the floor in the same run: the very same rows, read back into Python
+tuples, inserted with plain ``sqlite3`` ``executemany`` into another fresh file with the same
+schema (copied from ``sqlite_master``), the same pragmas and one transaction. Only the
+``executemany`` calls and the commit count for the floor; reading the tuples does not. The
+ratio says how far the whole path (generation, validation, computing every field, peewee) is
+from what SQLite alone needs to store the rows.
+
+``--breakdown`` also splits the load time into the loader's parts (computing the orders'
+fields, database look-ups, inserting) by wrapping those functions with timers; it adds a
+little overhead of its own. The files are deleted at the end unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tui_orders.data import audit, bulk
+from tui_orders.data.db import SQLITE_PRAGMAS, close_database, open_database
+from tui_orders.data.demo import run_demo
+
+#: Tables of the app that the demo does not write (they are left out of the floor).
+NOT_DEMO = {"schema_version", "number_sequence"}
+READ_BATCH = 50_000
+
+
+def _timed(acc: dict[str, float], key: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            acc[key] += time.perf_counter() - t0
+
+    return wrapper
+
+
+def run(orders: int, seed: int, chunk: int, path: Path, breakdown: bool) -> dict[str, Any]:
+    audit.set_user("bench")
+    open_database(str(path))
+    parts = {"compute_order": 0.0, "db look-ups": 0.0, "bulk_insert": 0.0}
+    if breakdown:
+        bulk.compute_order = _timed(parts, "compute_order", bulk.compute_order)
+        bulk._lookup = _timed(parts, "db look-ups", bulk._lookup)
+        bulk.bulk_insert = _timed(parts, "bulk_insert", bulk.bulk_insert)
+    last = [time.perf_counter()]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        print(f"  {done:>9,} / {total:,} orders  (+{now - last[0]:.1f} s)", file=sys.stderr)
+        last[0] = now
+
+    t0 = time.perf_counter()
+    stats = run_demo(orders, seed=seed, progress=progress, chunk=chunk)
+    wall = time.perf_counter() - t0
+    close_database()
+    return {"stats": stats, "wall": wall, "parts": parts if breakdown else None}
+
+
+def floor(source: Path, target: Path) -> tuple[float, float, int]:
+    """Insert every demo row of ``source`` into a fresh ``target`` with raw executemany.
+
+    Returns (seconds in executemany + commit, seconds including reading the tuples, rows).
+    """
+    src = sqlite3.connect(str(source))
+    schema = [
+        (kind, name, sql)
+        for kind, name, sql in src.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid"
+        )
+    ]
+    dst = sqlite3.connect(str(target), isolation_level=None)
+    for pragma, value in SQLITE_PRAGMAS.items():
+        dst.execute(f"PRAGMA {pragma} = {value}")
+    for _kind, _name, sql in schema:
+        dst.execute(sql)
+    # parents before children, in the order the loader writes them
+    order = [m._meta.table_name for m in bulk._TABLES]
+    tables = [name for kind, name, _ in schema if kind == "table" and name not in NOT_DEMO]
+    tables.sort(key=lambda t: order.index(t) if t in order else len(order))
+    insert_seconds = 0.0
+    rows = 0
+    t_all = time.perf_counter()
+    dst.execute("BEGIN IMMEDIATE")
+    for table in tables:
+        cols = [r[1] for r in src.execute(f'PRAGMA table_info("{table}")')]
+        names = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        insert = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+        # duplicates (documents with duplicate_of) refer back to lower ids: id order is safe
+        cursor = src.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
+        while True:
+            batch = cursor.fetchmany(READ_BATCH)
+            if not batch:
+                break
+            t0 = time.perf_counter()
+            dst.executemany(insert, batch)
+            insert_seconds += time.perf_counter() - t0
+            rows += len(batch)
+    t0 = time.perf_counter()
+    dst.execute("COMMIT")
+    insert_seconds += time.perf_counter() - t0
+    total_seconds = time.perf_counter() - t_all
+    dst.close()
+    src.close()
+    return insert_seconds, total_seconds, rows
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.exists())
+
+
+def _remove(path: Path) -> None:
+    for p in path.parent.glob(path.name + "*"):
+        p.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("orders", nargs="?", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--chunk", type=int, default=10_000)
+    parser.add_argument("--dir", default=tempfile.gettempdir(), help="where the files go")
+    parser.add_argument("--keep", action="store_true", help="keep the demo database")
+    parser.add_argument("--breakdown", action="store_true", help="split the load time")
+    parser.add_argument("--no-floor", action="store_true", help="skip the raw floor")
+    args = parser.parse_args(argv)
+
+    folder = Path(args.dir)
+    demo_path = folder / f"bench-demo-{args.orders}-{os.getpid()}.db"
+    floor_path = folder / f"bench-floor-{args.orders}-{os.getpid()}.db"
+    _remove(demo_path)
+    _remove(floor_path)
+    print(
+        f"bench_demo: {args.orders:,} orders, seed {args.seed}, chunk {args.chunk:,}; "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
+    try:
+        result = run(args.orders, args.seed, args.chunk, demo_path, args.breakdown)
+        stats, wall = result["stats"], result["wall"]
+        rows = stats.rows
+        print()
+        print(
+            f"run_demo          {wall:9.2f} s wall   {rows:>12,} rows   "
+            f"{rows / wall:>10,.0f} rows/s"
+        )
+        print(
+            f"  generation      {stats.generate_seconds:9.2f} s   "
+            f"({stats.generate_seconds / wall:.0%})   "
+            f"{stats.generate_seconds / max(1, stats.orders) * 1e6:.1f} µs/order"
+        )
+        print(f"  bulk.load       {stats.load_seconds:9.2f} s   ({stats.load_seconds / wall:.0%})")
+        if result["parts"]:
+            for name, seconds in result["parts"].items():
+                print(f"    {name:<14}{seconds:9.2f} s   ({seconds / wall:.0%})")
+            rest = stats.load_seconds - sum(result["parts"].values())
+            print(f"    {'the rest':<14}{rest:9.2f} s   ({rest / wall:.0%})  validation, rows")
+        print(
+            f"  orders {stats.orders:,}, clients {stats.clients:,}, articles {stats.articles:,}, "
+            f"offers {stats.offers:,}, chunks {stats.chunks}"
+        )
+        print("  rows per table: " + ", ".join(f"{t} {n:,}" for t, n in stats.tables.items()))
+        print(f"  database file   {_size(demo_path) / 2**20:9.1f} MiB")
+        if not args.no_floor:
+            insert_s, total_s, floor_rows = floor(demo_path, floor_path)
+            print()
+            print(
+                f"floor (sqlite3)   {insert_s:9.2f} s        {floor_rows:>12,} rows   "
+                f"{floor_rows / insert_s:>10,.0f} rows/s   executemany + commit"
+            )
+            print(f"  with reading the tuples {total_s:.2f} s")
+            print(f"ratio run_demo / floor   {wall / insert_s:.1f}x")
+            if floor_rows != rows:
+                print(f"  (the floor has {floor_rows:,} rows, the demo reported {rows:,})")
+    finally:
+        if not args.keep:
+            _remove(demo_path)
+        else:
+            print(f"kept {demo_path}")
+        _remove(floor_path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
