@@ -92,9 +92,21 @@ def clients_matching(text: str, limit: int = 5000) -> list[int]:
     return found
 
 
-def _filtered(query: Any, flt: OrderFilter) -> Any:
+ALL_STATUSES = ("new", "in_progress", "ready", "closed", "cancelled")
+
+
+def _filtered(query: Any, flt: OrderFilter, *, counting: bool = False) -> Any:
     if flt.statuses:
-        query = query.where(Order.status.in_(list(flt.statuses)))
+        wanted = set(flt.statuses)
+        rest = [s for s in ALL_STATUSES if s not in wanted]
+        if (not counting or flt.search.strip()) and len(rest) < len(wanted):
+            # "Open orders" and other wide filters: SQLite walks the sort index and stops at
+            # the window's LIMIT (~1 ms on 1M orders); with IN it would read every match
+            # through the status index and sort them first (~35 ms). A count is the other
+            # way round: IN counts from the status index alone.
+            query = query.where(Order.status.not_in(rest)) if rest else query
+        else:
+            query = query.where(Order.status.in_(sorted(wanted)))
     if flt.financial:
         query = query.where(Order.financial_status.in_(list(flt.financial)))
     if flt.client_ids is not None:
@@ -171,7 +183,7 @@ def fetch_orders(
 def count_orders(flt: OrderFilter = OrderFilter(), cap: int = 100_000) -> tuple[int, bool]:
     """How many orders the filter keeps, counting at most ``cap`` (a count of a million rows
     costs more than a key press may); returns ``(count, exact)``."""
-    inner = _filtered(Order.select(Order.id).join(Client), flt).limit(cap + 1)
+    inner = _filtered(Order.select(Order.id), flt, counting=True).limit(cap + 1)
     count = Order.select(fn.COUNT(1)).from_(inner.alias("w")).scalar() or 0
     return (min(count, cap), count <= cap)
 

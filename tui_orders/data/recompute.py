@@ -41,8 +41,20 @@ from .models import (
 BATCH = 2000
 
 
-def load_facts(order_ids: Sequence[int]) -> dict[int, OrderFacts]:
-    """The facts of many orders, in one query per table."""
+def _of_orders(field: Any, ids: list[int], id_range: tuple[int, int] | None) -> Any:
+    """``field`` names one of the orders: an id range when the batch is one (cheap for the
+    database and for peewee), else the list."""
+    return field.between(*id_range) if id_range else field.in_(ids)
+
+
+def load_facts(
+    order_ids: Sequence[int], id_range: tuple[int, int] | None = None
+) -> dict[int, OrderFacts]:
+    """The facts of many orders, in one query per table.
+
+    ``id_range`` (first, last) may stand for ``order_ids`` when they are every order id in
+    that range (as in :func:`check`'s batches).
+    """
     ids = list(order_ids)
     facts: dict[int, OrderFacts] = {}
     if not ids:
@@ -50,7 +62,7 @@ def load_facts(order_ids: Sequence[int]) -> dict[int, OrderFacts]:
     rows = (
         Order.select(Order.id, Order.started, Order.cancelled, Tax.rate)
         .join(Tax, JOIN.LEFT_OUTER, on=(Order.tax == Tax.id))
-        .where(Order.id.in_(ids))
+        .where(_of_orders(Order.id, ids, id_range))
         .tuples()
     )
     for oid, started, cancelled, rate in rows:
@@ -68,13 +80,13 @@ def load_facts(order_ids: Sequence[int]) -> dict[int, OrderFacts]:
             OrderItem.qty,
             OrderItem.price,
         )
-        .where(OrderItem.order.in_(ids))
+        .where(_of_orders(OrderItem.order, ids, id_range))
         .tuples()
     ):
         facts[oid].items.append(ItemFact(iid, pos, art, qty, price))
     for tid, oid, amount in (
         PaymentTerm.select(PaymentTerm.id, PaymentTerm.order, PaymentTerm.amount)
-        .where(PaymentTerm.order.in_(ids))
+        .where(_of_orders(PaymentTerm.order, ids, id_range))
         .order_by(PaymentTerm.position, PaymentTerm.id)
         .tuples()
     ):
@@ -87,39 +99,39 @@ def load_facts(order_ids: Sequence[int]) -> dict[int, OrderFacts]:
             FinancialDocument.term,
             FinancialDocument.duplicate_of,
         )
-        .where(FinancialDocument.order.in_(ids))
+        .where(_of_orders(FinancialDocument.order, ids, id_range))
         .tuples()
     ):
         facts[oid].documents.append(DocumentFact(did, amount, term, dup))
     for pid, oid, amount in (
         Payment.select(Payment.id, Payment.order, Payment.amount)
-        .where(Payment.order.in_(ids))
+        .where(_of_orders(Payment.order, ids, id_range))
         .tuples()
     ):
         facts[oid].payments.append(PaymentFact(pid, amount))
     for pid, did, amount, oid in (
         Allocation.select(Allocation.payment, Allocation.document, Allocation.amount, Payment.order)
         .join(Payment)
-        .where(Payment.order.in_(ids))
+        .where(_of_orders(Payment.order, ids, id_range))
         .tuples()
     ):
         facts[oid].allocations.append(AllocationFact(pid, did, amount))
     for (oid,) in (
         Delivery.select(Delivery.order)
-        .where(Delivery.order.in_(ids), Delivery.cancelled == False)  # noqa: E712
+        .where(_of_orders(Delivery.order, ids, id_range), Delivery.cancelled == False)  # noqa: E712
         .tuples()
     ):
         facts[oid].active_deliveries += 1
     for art, qty, oid in (
         DeliveryLine.select(DeliveryLine.article, DeliveryLine.qty, Delivery.order)
         .join(Delivery)
-        .where(Delivery.order.in_(ids), Delivery.cancelled == False)  # noqa: E712
+        .where(_of_orders(Delivery.order, ids, id_range), Delivery.cancelled == False)  # noqa: E712
         .tuples()
     ):
         facts[oid].delivered_lines.append((art, qty))
     for oid, status in (
         LinkedOrder.select(LinkedOrder.order, LinkedOrder.status)
-        .where(LinkedOrder.order.in_(ids))
+        .where(_of_orders(LinkedOrder.order, ids, id_range))
         .tuples()
     ):
         facts[oid].link_statuses.append(status)
@@ -160,11 +172,14 @@ def _value(v: Any) -> Any:
 
 
 def _diff_and_fix(
-    order_ids: Sequence[int], numbers: dict[int, str], repair: bool
+    order_ids: Sequence[int],
+    numbers: dict[int, str],
+    repair: bool,
+    id_range: tuple[int, int] | None = None,
 ) -> tuple[list[Difference], dict[int, OrderState]]:
     """Compare stored with computed for a batch of orders; write the computed when repairing."""
     ids = list(order_ids)
-    facts = load_facts(ids)
+    facts = load_facts(ids, id_range)
     states = {oid: compute_order(f) for oid, f in facts.items()}
     found: list[Difference] = []
     updates: list[tuple[Any, int, dict[str, Any]]] = []
@@ -183,7 +198,7 @@ def _diff_and_fix(
 
     for row in (
         Order.select(Order.id, *[getattr(Order, f) for f in ORDER_FIELDS])
-        .where(Order.id.in_(ids))
+        .where(_of_orders(Order.id, ids, id_range))
         .tuples()
     ):
         s = states[row[0]]
@@ -198,7 +213,7 @@ def _diff_and_fix(
         OrderItem.select(
             OrderItem.id, OrderItem.order, OrderItem.position, OrderItem.amount, OrderItem.delivered
         )
-        .where(OrderItem.order.in_(ids))
+        .where(_of_orders(OrderItem.order, ids, id_range))
         .tuples()
     ):
         s = states[oid]
@@ -220,7 +235,7 @@ def _diff_and_fix(
             PaymentTerm.paid,
             PaymentTerm.status,
         )
-        .where(PaymentTerm.order.in_(ids))
+        .where(_of_orders(PaymentTerm.order, ids, id_range))
         .tuples()
     ):
         s = states[oid]
@@ -239,7 +254,7 @@ def _diff_and_fix(
             FinancialDocument.paid,
             FinancialDocument.status,
         )
-        .where(FinancialDocument.order.in_(ids))
+        .where(_of_orders(FinancialDocument.order, ids, id_range))
         .tuples()
     ):
         s = states[oid]
@@ -252,7 +267,7 @@ def _diff_and_fix(
         )
     for pid, oid, date, unallocated in (
         Payment.select(Payment.id, Payment.order, Payment.date, Payment.unallocated)
-        .where(Payment.order.in_(ids))
+        .where(_of_orders(Payment.order, ids, id_range))
         .tuples()
     ):
         s = states[oid]
@@ -281,8 +296,10 @@ def recompute_order(order_id: int) -> OrderState:
     return states[order_id]
 
 
-def _repair_batch(ids: list[int], numbers: dict[int, str]) -> list[Difference]:
-    return _diff_and_fix(ids, numbers, True)[0]
+def _repair_batch(
+    ids: list[int], numbers: dict[int, str], id_range: tuple[int, int]
+) -> list[Difference]:
+    return _diff_and_fix(ids, numbers, True, id_range)[0]
 
 
 def check(
@@ -312,9 +329,11 @@ def check(
         numbers = dict(rows)
         ids = [r[0] for r in rows]
         if repair:
-            batch_found = run_in_transaction(functools.partial(_repair_batch, ids, numbers))
+            batch_found = run_in_transaction(
+                functools.partial(_repair_batch, ids, numbers, (ids[0], ids[-1]))
+            )
         else:
-            batch_found = _diff_and_fix(ids, numbers, False)[0]
+            batch_found = _diff_and_fix(ids, numbers, False, (ids[0], ids[-1]))[0]
         found.extend(batch_found)
         last_id = ids[-1]
         done += len(ids)
