@@ -116,6 +116,14 @@ def _touch(order_id: int, expected_version: int | None) -> Order:
     return Order.get_by_id(order_id)
 
 
+def _get(model: Any, row_id: int, what: str) -> Any:
+    """The row of ``model`` with ``row_id``, or :class:`NotFound` naming ``what``."""
+    row = model.get_or_none(model.id == row_id)
+    if row is None:
+        raise NotFound(f"no {what} with id {row_id}")
+    return row
+
+
 def _finish(order_id: int) -> OrderState:
     return recompute_order(order_id)
 
@@ -337,13 +345,6 @@ def add_item(
     return OrderItem.get_by_id(item.id)
 
 
-def _item(item_id: int) -> OrderItem:
-    item = OrderItem.get_or_none(OrderItem.id == item_id)
-    if item is None:
-        raise NotFound(f"no order item with id {item_id}")
-    return item
-
-
 @transactional
 def update_item(
     item_id: int,
@@ -353,7 +354,7 @@ def update_item(
     price: Decimal | str | None = None,
     specs: str | None = None,
 ) -> OrderItem:
-    item = _item(item_id)
+    item = _get(OrderItem, item_id, "order item")
     _touch(item.order_id, expected_version)
     changes: dict[str, tuple[Any, Any]] = {}
     if qty is not None:
@@ -365,12 +366,12 @@ def update_item(
             )
         if new_qty != item.qty:
             changes["qty"] = (item.qty, new_qty)
-            item.qty = new_qty  # type: ignore[assignment]
+            item.qty = new_qty
     if price is not None:
         new_price = parse_price(price)
         if new_price != item.price:
             changes["price"] = (item.price, new_price)
-            item.price = new_price  # type: ignore[assignment]
+            item.price = new_price
     if specs is not None and specs != item.specs:
         changes["specs"] = (item.specs, specs)
         item.specs = specs
@@ -383,7 +384,7 @@ def update_item(
 
 @transactional
 def remove_item(item_id: int, expected_version: int | None = None) -> None:
-    item = _item(item_id)
+    item = _get(OrderItem, item_id, "order item")
     _touch(item.order_id, expected_version)
     article = Article.get_by_id(item.article_id)
     if item.delivered > 0:
@@ -445,9 +446,7 @@ def update_term(
     due: dt.date | str | None = None,
     amount: Decimal | str | None = None,
 ) -> PaymentTerm:
-    term = PaymentTerm.get_or_none(PaymentTerm.id == term_id)
-    if term is None:
-        raise NotFound(f"no payment term with id {term_id}")
+    term = _get(PaymentTerm, term_id, "payment term")
     _touch(term.order_id, expected_version)
     changes: dict[str, tuple[Any, Any]] = {}
     if name is not None:
@@ -482,9 +481,7 @@ def update_term(
 @transactional
 def remove_term(term_id: int, expected_version: int | None = None) -> None:
     """Remove a term; its documents stay, no longer tied to a term."""
-    term = PaymentTerm.get_or_none(PaymentTerm.id == term_id)
-    if term is None:
-        raise NotFound(f"no payment term with id {term_id}")
+    term = _get(PaymentTerm, term_id, "payment term")
     _touch(term.order_id, expected_version)
     FinancialDocument.update(term=None).where(FinancialDocument.term == term.id).execute()
     term.delete_instance()
@@ -625,9 +622,7 @@ def _term_of(order_id: int, term: int | str | None) -> PaymentTerm | None:
 @transactional
 def remove_document(doc_id: int, expected_version: int | None = None) -> None:
     """Remove a document and its allocations (the money goes back to unallocated)."""
-    doc = FinancialDocument.get_or_none(FinancialDocument.id == doc_id)
-    if doc is None:
-        raise NotFound(f"no financial document with id {doc_id}")
+    doc = _get(FinancialDocument, doc_id, "financial document")
     _touch(doc.order_id, expected_version)
     dups = [
         d.number for d in FinancialDocument.select().where(FinancialDocument.duplicate_of == doc.id)
@@ -720,9 +715,7 @@ def allocate(
 
     The payment's allocations together never exceed its amount.
     """
-    payment = Payment.get_or_none(Payment.id == payment_id)
-    if payment is None:
-        raise NotFound(f"no payment with id {payment_id}")
+    payment = _get(Payment, payment_id, "payment")
     doc = _document(payment.order_id, document)
     value = parse_money(amount, what="allocated amount", allow_zero=True)
     existing = Allocation.get_or_none(
@@ -758,9 +751,7 @@ def allocate(
 
 @transactional
 def remove_payment(payment_id: int, expected_version: int | None = None) -> None:
-    payment = Payment.get_or_none(Payment.id == payment_id)
-    if payment is None:
-        raise NotFound(f"no payment with id {payment_id}")
+    payment = _get(Payment, payment_id, "payment")
     _touch(payment.order_id, expected_version)
     payment.delete_instance(recursive=True)
     audit.record(
@@ -865,9 +856,7 @@ def add_delivery(
 @transactional
 def cancel_delivery(delivery_id: int, expected_version: int | None = None) -> Delivery:
     """Cancel a sale or shipment: its quantities count as not delivered again."""
-    delivery = Delivery.get_or_none(Delivery.id == delivery_id)
-    if delivery is None:
-        raise NotFound(f"no delivery with id {delivery_id}")
+    delivery = _get(Delivery, delivery_id, "delivery")
     _touch(delivery.order_id, expected_version)
     if delivery.cancelled:
         raise ValidationError(f"{delivery.kind} {delivery.number} is already cancelled")
@@ -930,9 +919,7 @@ def update_link(
     expected: dt.date | str | None = None,
     note: str | None = None,
 ) -> LinkedOrder:
-    link = LinkedOrder.get_or_none(LinkedOrder.id == link_id)
-    if link is None:
-        raise NotFound(f"no linked order with id {link_id}")
+    link = _get(LinkedOrder, link_id, "linked order")
     _touch(link.order_id, expected_version)
     changes: dict[str, tuple[Any, Any]] = {}
     if status is not None:
@@ -973,9 +960,7 @@ def update_document(
     Its type and what it duplicates stay (remove it and add it again to change those). A
     duplicate's term follows its original; changing the original's term moves the pair.
     """
-    doc = FinancialDocument.get_or_none(FinancialDocument.id == doc_id)
-    if doc is None:
-        raise NotFound(f"no financial document with id {doc_id}")
+    doc = _get(FinancialDocument, doc_id, "financial document")
     order = _touch(doc.order_id, expected_version)
     changes: dict[str, tuple[Any, Any]] = {}
     if number is not None:
@@ -1041,9 +1026,7 @@ def update_payment(
 ) -> Payment:
     """Correct a payment's date, amount or note. The amount never goes below what is
     already allocated from it (lower the allocations first)."""
-    payment = Payment.get_or_none(Payment.id == payment_id)
-    if payment is None:
-        raise NotFound(f"no payment with id {payment_id}")
+    payment = _get(Payment, payment_id, "payment")
     _touch(payment.order_id, expected_version)
     changes: dict[str, tuple[Any, Any]] = {}
     if date is not None:

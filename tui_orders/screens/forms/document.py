@@ -137,17 +137,9 @@ class DocumentForm(FormScreen[bool]):
                 orders.add_document(
                     order_id, doc_type, number, amount, issued, due, term, duplicate_of, version
                 )
-            elif term_locked:
-                orders.update_document(
-                    doc_id,
-                    version,
-                    number=number,
-                    amount=amount,
-                    issued=issued,
-                    due=due,
-                    clear_due=due is None,
-                )
             else:
+                # a duplicate's term follows its original: leave it out of the change
+                term_change = {} if term_locked else {"term": term, "clear_term": term is None}
                 orders.update_document(
                     doc_id,
                     version,
@@ -156,8 +148,7 @@ class DocumentForm(FormScreen[bool]):
                     issued=issued,
                     due=due,
                     clear_due=due is None,
-                    term=term,
-                    clear_term=term is None,
+                    **term_change,
                 )
             return True
 
