@@ -37,6 +37,10 @@ COUNT_CAP = 100_000
 CLOSED_STATUSES = ("closed", "cancelled")
 
 
+#: terminals narrower than this get the compact list
+NARROW = 100
+
+
 @dataclass(frozen=True, slots=True)
 class ListQuery:
     """What the list shows: the operator's filters, the typed search and the sort."""
@@ -165,16 +169,23 @@ class OrderTable(DataTable[Text]):
         self._highlighted: int | None = None
         self._filter_cache: tuple[ListQuery, OrderFilter] | None = None
         self._rebuilding = False
+        self.compact = False
 
     def on_mount(self) -> None:
+        # Under 100 columns (an 80x24 SSH terminal) the list keeps what fits without scrolling
+        # sideways; created, financial status and delivered % stay in the pane below it.
+        self.compact = self.app.size.width < NARROW
         self.add_column(header("Number"), key="number", width=10)
-        self.add_column(header("Client"), key="client", width=20)
-        self.add_column(header("Created"), key="created", width=10)
+        self.add_column(header("Client"), key="client", width=16 if self.compact else 20)
+        if not self.compact:
+            self.add_column(header("Created"), key="created", width=10)
         self.add_column(header("Deadline"), key="deadline", width=10)
         self.add_column(header("Status"), key="status")
-        self.add_column(header("Financial"), key="financial")
+        if not self.compact:
+            self.add_column(header("Financial"), key="financial")
         self.add_column(header("Total"), key="total")
-        self.add_column(header("Deliv."), key="delivered")
+        if not self.compact:
+            self.add_column(header("Deliv."), key="delivered")
         self.add_column(header("Paid"), key="paid")
 
     # ------------------------------------------------------------------ reading
@@ -382,6 +393,17 @@ class OrderTable(DataTable[Text]):
     def _cells(self, row: OrderRow, styles: dict[str, Style]) -> list[Text]:
         late = deadline_class(row, self.today)
         deadline = Text(format_date(row.deadline), style=styles[late] if late else "")
+        total = Text(format_amount(row.total, row.currency), justify="right")
+        paid = Text(percent_text(row.paid_pct), justify="right")
+        if self.compact:
+            return [
+                plain(row.number),
+                plain(row.client),
+                deadline,
+                Text(status_label(row.status)),
+                total,
+                paid,
+            ]
         return [
             plain(row.number),
             plain(row.client),
@@ -389,9 +411,9 @@ class OrderTable(DataTable[Text]):
             deadline,
             Text(status_label(row.status)),
             Text(status_label(row.financial_status)),
-            Text(format_amount(row.total, row.currency), justify="right"),
+            total,
             Text(percent_text(row.delivered_pct), justify="right"),
-            Text(percent_text(row.paid_pct), justify="right"),
+            paid,
         ]
 
     def _show(self, window: _Window, keep_id: int | None, *, last: bool = False) -> None:
