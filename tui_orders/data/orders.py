@@ -124,6 +124,15 @@ def _get(model: Any, row_id: int, what: str) -> Any:
     return row
 
 
+def _set(row: Any, name: str, value: Any, changes: dict[str, tuple[Any, Any]]) -> None:
+    """Give ``row.name`` the new ``value``, noting ``(old, new)`` in ``changes`` for the audit
+    log; nothing when the value is the same."""
+    old = getattr(row, name)
+    if value != old:
+        changes[name] = (old, value)
+        setattr(row, name, value)
+
+
 def _finish(order_id: int) -> OrderState:
     return recompute_order(order_id)
 
@@ -364,17 +373,11 @@ def update_item(
                 f"{format_qty(item.delivered)} of this item were already delivered: the quantity "
                 "cannot go below that (cancel the delivery first)"
             )
-        if new_qty != item.qty:
-            changes["qty"] = (item.qty, new_qty)
-            item.qty = new_qty
+        _set(item, "qty", new_qty, changes)
     if price is not None:
-        new_price = parse_price(price)
-        if new_price != item.price:
-            changes["price"] = (item.price, new_price)
-            item.price = new_price
-    if specs is not None and specs != item.specs:
-        changes["specs"] = (item.specs, specs)
-        item.specs = specs
+        _set(item, "price", parse_price(price), changes)
+    if specs is not None:
+        _set(item, "specs", specs, changes)
     item.save()
     if changes:
         audit.record("update", "item", item.id, item.order_id, changes)
@@ -462,15 +465,9 @@ def update_term(
             changes["name"] = (term.name, new_name)
             term.name = new_name
     if due is not None:
-        new_due = _date(due, "due date")
-        if new_due != term.due:
-            changes["due"] = (term.due, new_due)
-            term.due = new_due
+        _set(term, "due", _date(due, "due date"), changes)
     if amount is not None:
-        new_amount = parse_money(amount)
-        if new_amount != term.amount:
-            changes["amount"] = (term.amount, new_amount)
-            term.amount = new_amount
+        _set(term, "amount", parse_money(amount), changes)
     term.save()
     if changes:
         audit.record("update", "term", term.id, term.order_id, changes)
@@ -924,17 +921,12 @@ def update_link(
     changes: dict[str, tuple[Any, Any]] = {}
     if status is not None:
         new = _choice(status, LinkStatus, "status")
-        if new != link.status:
-            changes["status"] = (link.status, new)
-            link.status = new
+        _set(link, "status", new, changes)
     if expected is not None:
         day = _date(expected, "expected date", required=False)
-        if day != link.expected:
-            changes["expected"] = (link.expected, day)
-            link.expected = day
-    if note is not None and note != link.note:
-        changes["note"] = (link.note, note)
-        link.note = note
+        _set(link, "expected", day, changes)
+    if note is not None:
+        _set(link, "note", note, changes)
     link.save()
     if changes:
         audit.record("update", "linked_order", link.id, link.order_id, changes)
@@ -976,20 +968,11 @@ def update_document(
             changes["number"] = (doc.number, new_number)
             doc.number = new_number
     if amount is not None:
-        new_amount = parse_money(amount)
-        if new_amount != doc.amount:
-            changes["amount"] = (doc.amount, new_amount)
-            doc.amount = new_amount
+        _set(doc, "amount", parse_money(amount), changes)
     if issued is not None:
-        new_issued = _date(issued, "issue date")
-        if new_issued != doc.issued:
-            changes["issued"] = (doc.issued, new_issued)
-            doc.issued = new_issued
+        _set(doc, "issued", _date(issued, "issue date"), changes)
     if clear_due or due is not None:
-        new_due = None if clear_due else _date(due, "due date", required=False)
-        if new_due != doc.due:
-            changes["due"] = (doc.due, new_due)
-            doc.due = new_due
+        _set(doc, "due", None if clear_due else _date(due, "due date", required=False), changes)
     if doc.due is not None and doc.due < doc.issued:
         raise ValidationError(f"due date {doc.due} is before the issue date {doc.issued}")
     if clear_term or term is not None:
@@ -1030,10 +1013,7 @@ def update_payment(
     _touch(payment.order_id, expected_version)
     changes: dict[str, tuple[Any, Any]] = {}
     if date is not None:
-        new_date = _date(date, "payment date")
-        if new_date != payment.date:
-            changes["date"] = (payment.date, new_date)
-            payment.date = new_date
+        _set(payment, "date", _date(date, "payment date"), changes)
     if amount is not None:
         new_amount = parse_money(amount)
         allocated = from_scaled(
@@ -1047,12 +1027,9 @@ def update_payment(
                 f"{allocated} of this payment is allocated to documents: the amount cannot go "
                 "below that (lower the allocations first)"
             )
-        if new_amount != payment.amount:
-            changes["amount"] = (payment.amount, new_amount)
-            payment.amount = new_amount
-    if note is not None and note != payment.note:
-        changes["note"] = (payment.note, note)
-        payment.note = note
+        _set(payment, "amount", new_amount, changes)
+    if note is not None:
+        _set(payment, "note", note, changes)
     payment.save()
     if changes:
         audit.record("update", "payment", payment.id, payment.order_id, changes)
