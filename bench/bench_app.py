@@ -87,6 +87,67 @@ def import_seconds(module: str, reps: int = 3) -> float:
     return statistics.median(runs)
 
 
+#: run in a fresh interpreter: build the app, exit after the first frame drawn once ready
+STARTUP_CHILD = """
+import sys
+KIND, DB = sys.argv[1], sys.argv[2]
+if KIND == "bare":
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Bare(App):
+        def compose(self):
+            yield Static("one line")
+
+    app = Bare()
+    ready = lambda: True
+else:
+    from tui_orders.app import create_app
+
+    app = create_app(DB, lang="en", poll_seconds=3600)
+
+    def ready():
+        screen = app.screen
+        return type(screen).__name__ == "OrdersScreen" and any(
+            t.row_count for t in screen.query("OrderTable")
+        )
+
+original = app._display
+
+def display(screen, renderable):
+    original(screen, renderable)
+    if renderable is not None and ready():
+        sys.stdout.write("painted\\n")
+        sys.stdout.flush()
+        app.exit()
+
+app._display = display
+app.run(headless=True, size=(120, 40))
+"""
+
+
+def startup_seconds(kind: str, db: str, reps: int = 5) -> list[float]:
+    """From starting a new interpreter to its first frame painted with the list (or, for
+    ``bare``, the one line): imports, start-up, database and drawing."""
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-c", STARTUP_CHILD, kind, db],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        painted = time.perf_counter() - start
+        child.communicate(timeout=30)
+        if line.strip() != "painted":
+            raise RuntimeError(f"{kind} start-up child failed: {child.stderr}")
+        times.append(painted)
+    return times
+
+
 class Bare(App[None]):
     def compose(self) -> ComposeResult:
         yield Static("one line")
@@ -348,6 +409,10 @@ def main() -> None:
         ("import textual.app", import_seconds("textual.app")),
         ("import tui_orders.app", import_seconds("tui_orders.app")),
     ]
+    startup = [
+        ("process start to first paint: bare app, one line", startup_seconds("bare", args.db)),
+        ("process start to first paint: tui-orders list", startup_seconds("orders", args.db)),
+    ]
     results = asyncio.run(run(args.db, args.reps, (width, height)))
     print()
     print(f"{'measure':52} {'n':>4} {'median ms':>10} {'p95 ms':>9}  note")
@@ -356,6 +421,11 @@ def main() -> None:
     for name, values, note in results:
         med, p95 = median_p95(values)
         print(f"{name:52} {len(values):>4} {med * 1000:>10.1f} {p95 * 1000:>9.1f}  {note}")
+    for name, values in startup:
+        med, p95 = median_p95(values)
+        print(f"{name:52} {len(values):>4} {med * 1000:>10.1f} {p95 * 1000:>9.1f}")
+    ratio = statistics.median(startup[1][1]) / statistics.median(startup[0][1])
+    print(f"{'ratio tui-orders / bare (from process start)':52} {'':>4} {ratio:>10.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (ru_maxrss): {peak:.0f} MB")
 

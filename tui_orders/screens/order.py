@@ -212,6 +212,7 @@ class OrderScreen(Screen[None]):
         self.history: list[HistoryEntry] = []
         self._busy = False  # a save is running
         self._loading = False  # a load is running
+        self._tables: dict[str, DataTable[Any]] = {}  # the tables made so far, by tab
 
     # ------------------------------------------------------------------ layout
 
@@ -221,23 +222,33 @@ class OrderScreen(Screen[None]):
         yield Static("", id="order-summary")
         yield Static("", id="order-coverage", classes="-empty")
         with TabbedContent(id="order-tabs", initial="items"):
-            with TabPane(_("1 Items"), id="items"):
-                yield DataTable(id="items-table")
-            with TabPane(_("2 Payment terms"), id="terms"):
-                yield DataTable(id="terms-table")
-            with TabPane(_("3 Documents"), id="documents"):
-                yield DataTable(id="documents-table")
-            with TabPane(_("4 Payments"), id="payments"):
-                yield DataTable(id="payments-table")
-            with TabPane(_("5 Related"), id="related"):
-                yield DataTable(id="related-table")
-            with TabPane(_("6 History"), id="history"):
-                yield DataTable(id="history-table")
+            for tab, title in zip(TABS, self._tab_titles(), strict=True):
+                with TabPane(title, id=tab):
+                    if tab == "items":  # the others get their table when first shown
+                        yield self._new_table(tab)
         yield Footer()
 
     def on_mount(self) -> None:
-        columns = {
-            "items": [
+        self._table("items").focus()
+        self.load()
+        # another terminal's change shows here too, not only in the lists
+        self.set_interval(float(getattr(self.app, "poll_seconds", 2.0)), self._poll)
+
+    @staticmethod
+    def _tab_titles() -> tuple[str, ...]:
+        return (
+            _("1 Items"),
+            _("2 Payment terms"),
+            _("3 Documents"),
+            _("4 Payments"),
+            _("5 Related"),
+            _("6 History"),
+        )
+
+    @staticmethod
+    def _columns(tab: str) -> list[str]:
+        if tab == "items":
+            return [
                 _("#"),
                 _("Code"),
                 _("Article"),
@@ -247,9 +258,11 @@ class OrderScreen(Screen[None]):
                 _("Amount"),
                 _("Delivered"),
                 _("Specifics"),
-            ],
-            "terms": [_("#"), _("Name"), _("Due"), _("Amount"), _("Paid"), _("Status")],
-            "documents": [
+            ]
+        if tab == "terms":
+            return [_("#"), _("Name"), _("Due"), _("Amount"), _("Paid"), _("Status")]
+        if tab == "documents":
+            return [
                 _("Type"),
                 _("Number"),
                 _("Amount"),
@@ -259,23 +272,33 @@ class OrderScreen(Screen[None]):
                 _("Duplicate of"),
                 _("Paid"),
                 _("Status"),
-            ],
-            "payments": [_("Date"), _("Amount"), _("Allocated to"), _("Unallocated"), _("Note")],
-            "related": [_("Kind"), _("Number"), _("Date"), _("Status"), _("Details")],
-            "history": [_("When"), _("User"), _("Action"), _("Record"), _("Change")],
-        }
-        for tab, names in columns.items():
-            table = self._table(tab)
-            table.cursor_type = "row"
-            table.zebra_stripes = True
-            table.add_columns(*names)
-        self._table("items").focus()
-        self.load()
-        # another terminal's change shows here too, not only in the lists
-        self.set_interval(float(getattr(self.app, "poll_seconds", 2.0)), self._poll)
+            ]
+        if tab == "payments":
+            return [_("Date"), _("Amount"), _("Allocated to"), _("Unallocated"), _("Note")]
+        if tab == "related":
+            return [_("Kind"), _("Number"), _("Date"), _("Status"), _("Details")]
+        return [_("When"), _("User"), _("Action"), _("Record"), _("Change")]
+
+    def _new_table(self, tab: str) -> DataTable[Any]:
+        """The (empty) table of ``tab``, filled from the order already read, if any."""
+        table: DataTable[Any] = DataTable(id=f"{tab}-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*self._columns(tab))
+        self._tables[tab] = table
+        if self.view is not None:
+            self._fill(tab, self._rows(tab, self.view, self.history))
+        return table
+
+    async def _ensure_table(self, tab: str) -> DataTable[Any]:
+        """The table of ``tab``; made and mounted on the tab's first showing (opening an
+        order draws one table, not six)."""
+        table = self._tables.get(tab)
+        if table is None:
+            table = self._new_table(tab)
+            await self.query_one(f"TabPane#{tab}", TabPane).mount(table)
+        return table
 
     def _table(self, tab: str) -> DataTable[Any]:
-        return self.query_one(f"#{tab}-table", DataTable)
+        return self._tables[tab]
 
     @property
     def current_tab(self) -> str:
@@ -409,7 +432,7 @@ class OrderScreen(Screen[None]):
         return Text("⚠ " + _("Not matching the total:") + " " + " · ".join(parts))
 
     def _fill(self, tab: str, rows: list[tuple[str, list[Text]]]) -> None:
-        table = self._table(tab)
+        table = self._tables[tab]
         row = table.cursor_row
         with self.app.batch_update():
             table.clear()
@@ -419,9 +442,16 @@ class OrderScreen(Screen[None]):
             table.move_cursor(row=min(max(row, 0), table.row_count - 1), animate=False)
 
     def _fill_tables(self, v: OrderView, history: list[HistoryEntry]) -> None:
-        self._fill(
-            "items",
-            [
+        """Fill the tables made so far; the others are filled when first shown."""
+        for tab in list(self._tables):
+            self._fill(tab, self._rows(tab, v, history))
+
+    def _rows(
+        self, tab: str, v: OrderView, history: list[HistoryEntry]
+    ) -> list[tuple[str, list[Text]]]:
+        """The rows of ``tab``: (row key, cells)."""
+        if tab == "items":
+            return [
                 (
                     str(i.id),
                     [
@@ -437,11 +467,9 @@ class OrderScreen(Screen[None]):
                     ],
                 )
                 for i in v.items
-            ],
-        )
-        self._fill(
-            "terms",
-            [
+            ]
+        if tab == "terms":
+            return [
                 (
                     str(t.id),
                     [
@@ -454,11 +482,9 @@ class OrderScreen(Screen[None]):
                     ],
                 )
                 for t in v.terms
-            ],
-        )
-        self._fill(
-            "documents",
-            [
+            ]
+        if tab == "documents":
+            return [
                 (
                     str(d.id),
                     [
@@ -474,11 +500,9 @@ class OrderScreen(Screen[None]):
                     ],
                 )
                 for d in v.documents
-            ],
-        )
-        self._fill(
-            "payments",
-            [
+            ]
+        if tab == "payments":
+            return [
                 (
                     str(p.id),
                     [
@@ -496,8 +520,21 @@ class OrderScreen(Screen[None]):
                     ],
                 )
                 for p in v.payments
-            ],
-        )
+            ]
+        if tab == "history":
+            return [
+                (
+                    str(h.id),
+                    [
+                        Text(f"{format_date(h.at.date())} {h.at:%H:%M}"),
+                        plain(h.user),
+                        Text(_(h.action)),
+                        Text(_(h.entity)),
+                        plain(h.text),
+                    ],
+                )
+                for h in history
+            ]
         related: list[tuple[str, list[Text]]] = []
         for d in v.deliveries:
             details = ", ".join(f"{ln.article_code} {format_qty(ln.qty)}" for ln in d.lines)
@@ -546,32 +583,16 @@ class OrderScreen(Screen[None]):
                     ],
                 )
             )
-        self._fill("related", related)
-        self._fill(
-            "history",
-            [
-                (
-                    str(h.id),
-                    [
-                        Text(f"{format_date(h.at.date())} {h.at:%H:%M}"),
-                        plain(h.user),
-                        Text(_(h.action)),
-                        Text(_(h.entity)),
-                        plain(h.text),
-                    ],
-                )
-                for h in history
-            ],
-        )
+        return related
 
     # ------------------------------------------------------------------ availability
 
     def _selected_id(self) -> int | None:
         """The id of the row under the cursor in the current (editable) tab."""
         tab = self.current_tab
-        if tab not in EDITABLE_TABS:
+        table = self._tables.get(tab)
+        if tab not in EDITABLE_TABS or table is None:
             return None
-        table = self._table(tab)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -598,7 +619,9 @@ class OrderScreen(Screen[None]):
         return True
 
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id in TABS:  # e.g. a click on the tab: its table is made now
+            await self._ensure_table(event.pane.id)
         self.refresh_bindings()
 
     @on(DataTable.RowHighlighted)
@@ -619,22 +642,22 @@ class OrderScreen(Screen[None]):
     def action_reload(self) -> None:
         self.load()
 
-    def action_show_tab(self, tab: str) -> None:
+    async def action_show_tab(self, tab: str) -> None:
         if tab not in TABS:
             return
         self.query_one(TabbedContent).active = tab
-        self._table(tab).focus()
+        (await self._ensure_table(tab)).focus()
         self.refresh_bindings()
 
-    def _step_tab(self, step: int) -> None:
+    async def _step_tab(self, step: int) -> None:
         index = TABS.index(self.current_tab) if self.current_tab in TABS else 0
-        self.action_show_tab(TABS[(index + step) % len(TABS)])
+        await self.action_show_tab(TABS[(index + step) % len(TABS)])
 
-    def action_next_tab(self) -> None:
-        self._step_tab(1)
+    async def action_next_tab(self) -> None:
+        await self._step_tab(1)
 
-    def action_prev_tab(self) -> None:
-        self._step_tab(-1)
+    async def action_prev_tab(self) -> None:
+        await self._step_tab(-1)
 
     # ------------------------------------------------------------------ saving
 

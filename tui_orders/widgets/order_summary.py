@@ -17,7 +17,6 @@ from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Static
 
-from ..data import interchange
 from ..i18n import _, format_amount, format_date, status_label
 from ..screens.common import plain, run_db
 from .order_table import percent_text
@@ -179,6 +178,9 @@ class OrderSummary(VerticalScroll, can_focus=True):
         generation = self._generation
 
         def work() -> dict[str, Any]:
+            # imported on first use: it pulls in the whole import/export layer
+            from ..data import interchange
+
             return interchange.export_order(order_id)
 
         def done(order: dict[str, Any]) -> None:
