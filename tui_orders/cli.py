@@ -136,14 +136,7 @@ def demo(count: int, seed: int) -> None:
     with _user_errors():
         _ctx().open()
         from .data.demo import run_demo
-        from .data.models import Order
 
-        existing = Order.select().count()
-        if existing:
-            _fail(
-                f"the database already holds {existing} orders; demo fills an empty database "
-                "(choose another with --db)"
-            )
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),

@@ -462,8 +462,7 @@ def update_term(
             )
             if clash.exists():
                 raise ValidationError(f"the order already has a payment term {new_name!r}")
-            changes["name"] = (term.name, new_name)
-            term.name = new_name
+            _set(term, "name", new_name, changes)
     if due is not None:
         _set(term, "due", _date(due, "due date"), changes)
     if amount is not None:
@@ -965,8 +964,7 @@ def update_document(
             )
             if clash.exists():
                 raise ValidationError(f"{doc.doc_type} {new_number} already exists")
-            changes["number"] = (doc.number, new_number)
-            doc.number = new_number
+            _set(doc, "number", new_number, changes)
     if amount is not None:
         _set(doc, "amount", parse_money(amount), changes)
     if issued is not None:
