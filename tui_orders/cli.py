@@ -461,6 +461,17 @@ def check(repair: bool) -> None:
             sys.exit(EXIT_DIFFERENCES)
 
 
+# --------------------------------------------------------------------------- scan, report
+# Sub-commands in modules of their own (imported here, after the helpers they use exist).
+from .cli_monitor import monitor  # noqa: E402
+from .cli_report import report  # noqa: E402
+from .cli_scan import scan  # noqa: E402
+
+report.add_command(monitor)
+cli.add_command(report)
+cli.add_command(scan)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
