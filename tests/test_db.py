@@ -387,11 +387,12 @@ def test_migration_upgrades_an_old_database_and_keeps_its_data(
         calls.append(1)
         add_priority(db)
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(schema, "MIGRATIONS", {2: step})
+    current = schema.SCHEMA_VERSION  # the next version is a test's own
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(schema, "MIGRATIONS", {current + 1: step})
     db = open_database(db_url)
     assert calls == [1]
-    assert version_rows() == [2]
+    assert version_rows() == [current + 1]
     assert "priority" in columns_of(db, "order")
     assert db.execute_sql('SELECT priority FROM "order"').fetchall() == [(0,)]
     after = orders.get_order(order.id)
@@ -423,14 +424,15 @@ def test_failed_migration_leaves_the_database_as_it_was(
         ).run()
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(schema, "MIGRATIONS", {2: broken})
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(schema, "MIGRATIONS", {current + 1: broken})
     with pytest.raises(RuntimeError, match="migration bug"):
         open_database(db_url)
     close_database()
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current)
     db = open_database(db_url)
-    assert version_rows() == [1]
+    assert version_rows() == [current]
     assert "nickname" not in columns_of(db, "client")
     assert Client.select().count() == 1
 

@@ -107,6 +107,11 @@ def cli(ctx: click.Context, db: str | None, user: str | None, lang: str | None) 
 
 def _run_app(context: Context) -> None:
     from .app import create_app
+    from .scanner.quiet import protect_terminal_stderr
+
+    # The screen is drawn through fd 2; move it to a fd of its own, so that the camera
+    # scanner can point fd 2 (libzbar's and OpenCV's C-level warnings) at a log file.
+    protect_terminal_stderr()
 
     app = create_app(database=context.db_option, user=context.user, lang=context.lang)
     app.run()
@@ -210,12 +215,21 @@ def order_show(number: str, as_json: bool) -> None:
         _ctx().open()
         from .data.interchange import export_order
         from .data.orders import get_order
+        from .data.risk import delay_causes
 
-        data = export_order(get_order(number))
+        the_order = get_order(number)
+        data = export_order(the_order)
+        # Not part of the interchange (import ignores nothing it does not know): the risk
+        # depends on today, so it is added here, for ``order show`` only.
+        causes = delay_causes(the_order.id, dt.date.today())
+        data["at_risk"] = bool(causes)
+        data["delay_causes"] = causes
         if as_json:
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             _print_order(data)
+            if causes:
+                click.echo("At risk: " + "; ".join(causes))
 
 
 def _print_order(o: dict[str, Any]) -> None:
@@ -464,12 +478,16 @@ def check(repair: bool) -> None:
 # --------------------------------------------------------------------------- scan, report
 # Sub-commands in modules of their own (imported here, after the helpers they use exist).
 from .cli_monitor import monitor  # noqa: E402
+from .cli_offers import attach, attachments_cmd, offer  # noqa: E402
 from .cli_report import report  # noqa: E402
 from .cli_scan import scan  # noqa: E402
 
 report.add_command(monitor)
 cli.add_command(report)
 cli.add_command(scan)
+cli.add_command(offer)
+cli.add_command(attach)
+cli.add_command(attachments_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,7 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 from peewee import (
+    SQL,
     BigIntegerField,
+    BlobField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -250,7 +252,22 @@ class Order(BaseModel):
         return super().save(*args, **kwargs)
 
 
+class OfferStatus(StrEnum):
+    """Derived, never stored: ``confirmed`` once it became an order, ``expired`` when its
+    validity date has passed unconfirmed, else ``open``."""
+
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+
+
 class Offer(BaseModel):
+    """An offer (оферта) to a client; confirming it creates the order it points at.
+
+    The order made from it has ``document_kind = "offer"`` and ``document_ref`` = this number;
+    ``order`` here is the link back (None until confirmed).
+    """
+
     number = CharField(max_length=30, unique=True)
     client = ForeignKeyField(Client, backref="offers")
     address = ForeignKeyField(Address, null=True, on_delete="SET NULL")
@@ -258,6 +275,9 @@ class Offer(BaseModel):
     valid_until = DateField(null=True)
     note = TextField(default="")
     order = ForeignKeyField(Order, null=True, backref="offers", on_delete="SET NULL")
+    #: optimistic concurrency, as for orders (schema 2). A database default too, so the bulk
+    #: loaders, which name their columns, need not know of it.
+    version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
 
 
 class OfferItem(BaseModel):
@@ -267,6 +287,10 @@ class OfferItem(BaseModel):
     qty = QtyField()
     price = PriceField()
     specs = TextField(default="")
+
+
+#: The lines of an offer (the issue calls them offer lines).
+OfferLine = OfferItem
 
 
 class OrderItem(BaseModel):
@@ -360,7 +384,28 @@ class LinkedOrder(BaseModel):
     note = TextField(default="")
 
     class Meta:
-        indexes = ((("order", "kind", "number"), True),)
+        indexes = (
+            (("order", "kind", "number"), True),
+            # find a number among all links (generated numbers, the links list's search)
+            (("kind", "number"), False),
+        )
+
+
+class Attachment(BaseModel):
+    """A file an order is kept with (signed contract, the client's PO, the offer as sent).
+
+    The content is stored in the database itself (BLOB on SQLite, BYTEA on PostgreSQL), so it
+    goes with every backup and can never vanish with a folder; size-limited (attachments.py).
+    """
+
+    order = ForeignKeyField(Order, backref="attachments", on_delete="CASCADE")
+    name = CharField(max_length=255)
+    size = BigIntegerField()
+    sha256 = CharField(max_length=64)
+    content = BlobField()
+    added = DateTimeField(default=dt.datetime.now)
+    user = CharField(max_length=100, default="")
+    note = TextField(default="")
 
 
 class AuditLog(BaseModel):
@@ -394,6 +439,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Delivery,
     DeliveryLine,
     LinkedOrder,
+    Attachment,
     AuditLog,
 ]
 
@@ -403,6 +449,7 @@ __all__ = [
     "Address",
     "Allocation",
     "Article",
+    "Attachment",
     "AuditLog",
     "Barcode",
     "Client",
@@ -418,6 +465,8 @@ __all__ = [
     "NumberSequence",
     "Offer",
     "OfferItem",
+    "OfferLine",
+    "OfferStatus",
     "Order",
     "OrderItem",
     "OrderStatus",

@@ -12,6 +12,8 @@ Every function here that changes an order:
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +54,10 @@ from .numbers import format_number, move_past, next_seq
 from .recompute import OrderState, recompute_order
 
 Ref = int | str
+
+#: Prefix of the numbers generated for linked orders: ``PR-2026-00003``, ``PO-2026-00017``.
+LINK_PREFIX = {LinkKind.PRODUCTION.value: "PR", LinkKind.PURCHASE.value: "PO"}
+LINK_NUMBER_RE = re.compile(r"^(PR|PO)-(\d{4})-(\d{5,9})$")
 
 
 def _choice(value: object, enum: Any, what: str) -> str:
@@ -133,8 +139,32 @@ def _set(row: Any, name: str, value: Any, changes: dict[str, tuple[Any, Any]]) -
         setattr(row, name, value)
 
 
-def _finish(order_id: int) -> OrderState:
-    return recompute_order(order_id)
+def _finish(order_id: int, *, log_status: bool = True) -> OrderState:
+    """Recompute the order; when its status moved (new -> in progress -> ready -> closed and
+    back), the change's own audit entry also gets ``order_status: [old, new]``, so every
+    transition is in the log with who and when, next to what caused it."""
+    old = Order.select(Order.status).where(Order.id == order_id).scalar()
+    state = recompute_order(order_id)
+    if log_status and old is not None and old != state.status.value:
+        _note_status(order_id, old, state.status.value)
+    return state
+
+
+def _note_status(order_id: int, old: str, new: str) -> None:
+    last = AuditLog.select().where(AuditLog.order == order_id).order_by(AuditLog.id.desc()).first()
+    if last is None:  # pragma: no cover - every change writes its entry before recomputing
+        audit.record("status", "order", order_id, order_id, {"order_status": (old, new)})
+        return
+    try:
+        changes = json.loads(last.changes or "{}")
+    except ValueError:
+        changes = {}
+    if not isinstance(changes, dict):
+        changes = {}
+    changes["order_status"] = [old, new]
+    AuditLog.update(changes=json.dumps(changes, ensure_ascii=False, sort_keys=True)).where(
+        AuditLog.id == last.id
+    ).execute()
 
 
 # --------------------------------------------------------------------------- orders
@@ -296,7 +326,7 @@ def cancel_order(order_ref: Ref | Order, reason: str, expected_version: int | No
         order.id,
         {"status": (order.status, "cancelled"), "reason": reason},
     )
-    _finish(order.id)
+    _finish(order.id, log_status=False)  # the entry above names the transition
     return Order.get_by_id(order.id)
 
 
@@ -307,7 +337,7 @@ def reopen_order(order_ref: Ref | Order, expected_version: int | None = None) ->
     if not order.cancelled:
         raise ValidationError(f"order {order.number} is not cancelled")
     Order.update(cancelled=False, cancel_reason="").where(Order.id == order.id).execute()
-    state = _finish(order.id)
+    state = _finish(order.id, log_status=False)  # the entry below names the transition
     audit.record("reopen", "order", order.id, order.id, {"status": ("cancelled", state.status)})
     return Order.get_by_id(order.id)
 
@@ -890,6 +920,10 @@ def link_order(
         .exists()
     ):
         raise ValidationError(f"{the_kind} order {the_number} is already linked")
+    typed = LINK_NUMBER_RE.match(the_number)
+    if typed and typed.group(1) == LINK_PREFIX[the_kind]:
+        # a number of the generated form, typed or imported: the generator moves past it
+        move_past(the_kind, int(typed.group(2)), int(typed.group(3)))
     link = LinkedOrder.create(
         order=order.id,
         kind=the_kind,
@@ -913,6 +947,7 @@ def update_link(
     *,
     status: str | None = None,
     expected: dt.date | str | None = None,
+    deadline: dt.date | str | None = None,
     note: str | None = None,
 ) -> LinkedOrder:
     link = _get(LinkedOrder, link_id, "linked order")
@@ -924,6 +959,8 @@ def update_link(
     if expected is not None:
         day = _date(expected, "expected date", required=False)
         _set(link, "expected", day, changes)
+    if deadline is not None:
+        _set(link, "deadline", _date(deadline, "deadline", required=False), changes)
     if note is not None:
         _set(link, "note", note, changes)
     link.save()
@@ -931,6 +968,147 @@ def update_link(
         audit.record("update", "linked_order", link.id, link.order_id, changes)
     _finish(link.order_id)
     return LinkedOrder.get_by_id(link.id)
+
+
+def _link_number(kind: str, year: int) -> str:
+    """The next free ``PR-YYYY-NNNNN`` / ``PO-YYYY-NNNNN`` (call inside a write transaction).
+
+    The counter is the app's per-year sequence; numbers already in the database (imported,
+    demo data, typed by hand) are skipped: the counter moves past the highest of that year.
+    """
+    prefix = f"{LINK_PREFIX[kind]}-{year:04d}-"
+    for _attempt in range(3):
+        number = f"{prefix}{next_seq(kind, year):05d}"
+        taken = LinkedOrder.select().where(LinkedOrder.kind == kind, LinkedOrder.number == number)
+        if not taken.exists():
+            return number
+        # an index range on (kind, number), not a scan
+        highest = (
+            LinkedOrder.select(fn.MAX(LinkedOrder.number))
+            .where(
+                LinkedOrder.kind == kind,
+                LinkedOrder.number >= prefix,
+                LinkedOrder.number < prefix + "\U0010ffff",
+            )
+            .scalar()
+        )
+        tail = str(highest or "")[len(prefix) :]
+        if tail.isdigit():
+            move_past(kind, year, int(tail))
+    raise ValidationError(f"no free {kind} order number in {year}: give one")  # pragma: no cover
+
+
+@transactional
+def create_linked(
+    order_ref: Ref | Order,
+    kind: str,
+    number: str | None = None,
+    *,
+    status: str = LinkStatus.PLANNED.value,
+    deadline: dt.date | str | None = None,
+    expected: dt.date | str | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+    expected_version: int | None = None,
+) -> LinkedOrder:
+    """Create a production or purchase order from a client order, or link an existing number.
+
+    It inherits the order's deadline (unless ``deadline`` is given); without ``number`` one is
+    generated (``PR-2026-00003`` for production, ``PO-2026-00017`` for purchase) from the
+    year of ``today``. The order goes to *in progress* (a link that is not cancelled).
+    """
+    the_kind = _choice(kind, LinkKind, "linked order kind")
+    if number is None or not str(number).strip():
+        number = _link_number(the_kind, (today or dt.date.today()).year)
+    return link_order(
+        order_ref,
+        the_kind,
+        number,
+        status=status,
+        deadline=deadline,
+        expected=expected,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """One line of the production / purchase orders list."""
+
+    id: int
+    kind: str
+    number: str
+    status: str
+    deadline: dt.date | None
+    expected: dt.date | None
+    note: str
+    order_id: int
+    order_number: str
+    order_deadline: dt.date
+    client: str
+
+    def overdue_days(self, today: dt.date) -> int:
+        """Days past its expected date (else its deadline) while not done; 0 when not late."""
+        if self.status in (LinkStatus.DONE.value, LinkStatus.CANCELLED.value):
+            return 0
+        due = self.expected or self.deadline
+        return max(0, (today - due).days) if due else 0
+
+
+#: statuses of the links that still need doing
+OPEN_LINK_STATUSES = (LinkStatus.PLANNED.value, LinkStatus.IN_PROGRESS.value)
+
+
+def list_links(
+    kind: str | None = None,
+    status: str | Sequence[str] | None = None,
+    text: str = "",
+    *,
+    limit: int = 200,
+) -> list[LinkRow]:
+    """Production / purchase orders for their list screen, by deadline (then expected date).
+
+    ``kind``: production or purchase (None: both); ``status``: one status or several, or
+    ``"open"`` for planned and in progress (None: all); ``text``: part of the link's number, or
+    a prefix of the client order's number (any case).
+    """
+    query = (
+        LinkedOrder.select(
+            LinkedOrder.id,
+            LinkedOrder.kind,
+            LinkedOrder.number,
+            LinkedOrder.status,
+            LinkedOrder.deadline,
+            LinkedOrder.expected,
+            LinkedOrder.note,
+            Order.id,
+            Order.number,
+            Order.deadline,
+            Client.name,
+        )
+        .join(Order, on=(LinkedOrder.order == Order.id))
+        .join(Client, on=(Order.client == Client.id))
+    )
+    if kind:
+        query = query.where(LinkedOrder.kind == _choice(kind, LinkKind, "linked order kind"))
+    if status:
+        wanted = [status] if isinstance(status, str) else list(status)
+        if "open" in wanted:
+            wanted = [w for w in wanted if w != "open"] + list(OPEN_LINK_STATUSES)
+        for w in wanted:
+            _choice(w, LinkStatus, "status")
+        query = query.where(LinkedOrder.status.in_(sorted(set(wanted))))
+    needle = text.strip()
+    if needle:
+        query = query.where(
+            fn.LOWER(LinkedOrder.number).contains(needle.lower())
+            | ((Order.number >= needle) & (Order.number < needle + "\U0010ffff"))
+        )
+    query = query.order_by(
+        fn.COALESCE(LinkedOrder.deadline, Order.deadline), LinkedOrder.expected, LinkedOrder.id
+    ).limit(limit)
+    return [LinkRow(*row) for row in query.tuples()]
 
 
 @transactional
@@ -1044,6 +1222,7 @@ def history(order_ref: Ref | Order) -> list[AuditLog]:
 __all__ = [
     "AllocationInput",
     "DeliveryLineInput",
+    "LinkRow",
     "add_delivery",
     "add_document",
     "add_item",
@@ -1051,10 +1230,12 @@ __all__ = [
     "allocate",
     "cancel_delivery",
     "cancel_order",
+    "create_linked",
     "create_order",
     "get_order",
     "history",
     "link_order",
+    "list_links",
     "record_payment",
     "remove_document",
     "remove_item",

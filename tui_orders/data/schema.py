@@ -15,12 +15,30 @@ from collections.abc import Callable
 from peewee import Database, SqliteDatabase
 
 from .errors import DatabaseError
-from .models import ALL_MODELS, SchemaVersion
+from .models import ALL_MODELS, Attachment, LinkedOrder, Offer, SchemaVersion
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _to_2(db: Database) -> None:
+    """Schema 2 (issue 5): offers get a ``version`` (optimistic concurrency), orders get
+    attachments (files stored in the database), linked orders an index on (kind, number).
+
+    Plain ``ALTER TABLE ... ADD COLUMN ... NOT NULL DEFAULT 1`` works in place on SQLite and
+    PostgreSQL (no table rebuild) and gives every existing offer version 1; it is also
+    exactly the column a new database gets from the model (``DEFAULT 1``).
+    """
+    offer = Offer._meta.table_name
+    columns = {c.name for c in db.get_columns(offer)}
+    if "version" not in columns:
+        db.execute_sql(f'ALTER TABLE "{offer}" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 1')
+    db.create_tables([Attachment], safe=True)
+    # The model's own index definition (name and columns as a new database gets them).
+    LinkedOrder._schema.create_indexes(safe=True)
+
 
 #: version -> function bringing a database at ``version - 1`` to ``version``.
-MIGRATIONS: dict[int, Callable[[Database], None]] = {}
+MIGRATIONS: dict[int, Callable[[Database], None]] = {2: _to_2}
 
 
 def _lock(db: Database) -> None:

@@ -26,6 +26,7 @@ from .models import (
     Address,
     Allocation,
     Article,
+    Attachment,
     AuditLog,
     Client,
     Delivery,
@@ -41,6 +42,7 @@ from .models import (
 )
 from .money import ZERO
 from .recompute import load_facts
+from .risk import DelayCause, LinkFact, causes_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,19 @@ class OfferView:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentView:
+    """A file kept with the order (its content is read only when saved: attachments.py)."""
+
+    id: int
+    name: str
+    size: int
+    sha256: str
+    added: dt.datetime
+    user: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderView:
     """One order as the order screen shows it; amounts are the stored computed fields."""
 
@@ -184,6 +199,14 @@ class OrderView:
     links: tuple[LinkView, ...] = ()
     offers: tuple[OfferView, ...] = ()
     coverage: tuple[CoverageLine, ...] = field(default=())
+    attachments: tuple[AttachmentView, ...] = ()
+    #: why the order is at risk as of :attr:`today` (risk.py); empty: it is not
+    delay_causes: tuple[DelayCause, ...] = ()
+    today: dt.date | None = None
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.delay_causes)
 
     @property
     def overpaid(self) -> Decimal:
@@ -204,13 +227,14 @@ class OrderView:
         return tuple(c for c in self.coverage if not c.matches)
 
 
-def order_view(order_id: int) -> OrderView:
-    """Everything the order screen shows of order ``order_id`` (raises :class:`NotFound`)."""
+def order_view(order_id: int, today: dt.date | None = None) -> OrderView:
+    """Everything the order screen shows of order ``order_id`` (raises :class:`NotFound`);
+    the delay causes as of ``today`` (default: the current date)."""
     with database.atomic():
-        return _order_view(order_id)
+        return _order_view(order_id, today or dt.date.today())
 
 
-def _order_view(order_id: int) -> OrderView:
+def _order_view(order_id: int, today: dt.date) -> OrderView:
     head = (
         Order.select(Order, Client, Address, Tax)
         .join(Client, on=(Order.client == Client.id))
@@ -378,6 +402,31 @@ def _order_view(order_id: int) -> OrderView:
         .tuples()
     )
 
+    files = tuple(
+        AttachmentView(*row)
+        for row in Attachment.select(
+            Attachment.id,
+            Attachment.name,
+            Attachment.size,
+            Attachment.sha256,
+            Attachment.added,
+            Attachment.user,
+            Attachment.note,
+        )
+        .where(Attachment.order == order_id)
+        .order_by(Attachment.id)
+        .tuples()
+    )
+    causes = tuple(
+        causes_for(
+            head.status,
+            head.deadline,
+            head.delivered_pct,
+            [LinkFact(x.kind, x.number, x.status, x.deadline, x.expected) for x in links],
+            today,
+        )
+    )
+
     facts = load_facts([order_id])[order_id]
     lines_cov = tuple(coverage(facts, compute_order(facts)))
 
@@ -419,6 +468,9 @@ def _order_view(order_id: int) -> OrderView:
         links=links,
         offers=offers,
         coverage=lines_cov,
+        attachments=files,
+        delay_causes=causes,
+        today=today,
     )
 
 
@@ -524,6 +576,7 @@ def last_change(order_id: int) -> LastChange:
 
 __all__ = [
     "AllocationView",
+    "AttachmentView",
     "DeliveredLineView",
     "DeliveryView",
     "DocumentView",
