@@ -189,3 +189,25 @@ def test_every_transition_is_in_the_history(order: Order) -> None:
         ("deliver", "in_progress", "ready"),
         ("add", "ready", "closed"),
     ]
+
+
+def test_a_cancelled_order_takes_no_new_or_changed_items(db: Any) -> None:
+    """Items of a cancelled order are frozen until it is reopened (a scan gets the same answer)."""
+    from tui_orders.data import masterdata, orders
+    from tui_orders.data.errors import ValidationError
+    from tui_orders.data.scanning import scan_into_order
+
+    masterdata.create_client("Frozen Ltd", "EUR")
+    masterdata.create_article("A-1", "Widget", "2.00", barcodes=["4006381333931"])
+    order = orders.create_order("Frozen Ltd", deadline="2026-12-31")
+    item = orders.add_item(order, "A-1", "1")
+    orders.cancel_order(order, "client withdrew")
+    with pytest.raises(ValidationError, match="cancelled: reopen it first"):
+        orders.add_item(order, "A-1", "1")
+    with pytest.raises(ValidationError, match="cancelled: reopen it first"):
+        orders.update_item(item.id, qty="3")
+    with pytest.raises(ValidationError, match="cancelled: reopen it first"):
+        scan_into_order(order.id, "4006381333931")
+    orders.reopen_order(order)
+    scan_into_order(order.id, "4006381333931")
+    assert orders.OrderItem.get_by_id(item.id).qty == 2

@@ -362,6 +362,8 @@ def add_item(
 ) -> OrderItem:
     """Add an article to the order; the price defaults to the catalogue price."""
     order = _touch(get_order(order_ref).id, expected_version)
+    if order.cancelled:
+        raise ValidationError(f"order {order.number} is cancelled: reopen it first")
     the_article = get_article(article)
     quantity = parse_qty(qty)
     unit_price = the_article.price if price is None or price == "" else parse_price(price)
@@ -394,7 +396,9 @@ def update_item(
     specs: str | None = None,
 ) -> OrderItem:
     item = _get(OrderItem, item_id, "order item")
-    _touch(item.order_id, expected_version)
+    order = _touch(item.order_id, expected_version)
+    if order.cancelled:
+        raise ValidationError(f"order {order.number} is cancelled: reopen it first")
     changes: dict[str, tuple[Any, Any]] = {}
     if qty is not None:
         new_qty = parse_qty(qty)
