@@ -1,23 +1,24 @@
 """``tui-orders report ...``: receipts, overdue, forecast, book (and monitor, added in cli.py).
 
 Only click and the standard library at import time (the app's start-up time matters); the
-data layer, rich and openpyxl are imported when a report runs. The ``*_output`` functions
-shape a report into rows, columns, JSON extras and table notes, for this command line and
-for the app's export alike.
+data layer, rich and openpyxl are imported when a report runs. How each report becomes
+rows, columns, JSON extras and table notes is :mod:`tui_orders.report_rows`, shared with the
+app's Reports screen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli import _ctx, _fail, _user_errors
 
-FORMAT_CHOICES = ("table", "csv", "json", "xlsx")
+if TYPE_CHECKING:
+    from .report_rows import Output
 
-Output = tuple[list[dict[str, Any]], list[Any], dict[str, Any], list[str]]
+FORMAT_CHOICES = ("table", "csv", "json", "xlsx")
 
 
 class _ReportCommand(click.Command):
@@ -98,38 +99,6 @@ def _as_of(value: str | None) -> dt.date:
 # --------------------------------------------------------------------------- receipts
 
 
-def receipts_output(rep: Any) -> Output:
-    """Rows ``{"period", "currency", "expected", "overdue"}`` of a ReceiptsReport."""
-    from .report_output import Column
-
-    columns = [
-        Column("period", "Period"),
-        Column("currency", "Cur"),
-        Column("expected", "Expected", "money"),
-        Column("overdue", "Overdue", "money"),
-    ]
-    rows = [
-        {"period": r.period, "currency": r.currency, "expected": r.expected, "overdue": r.overdue}
-        for r in rep.rows
-    ]
-    totals = rep.totals()
-    extra = {
-        "from": rep.date_from,
-        "to": rep.date_to,
-        "by": rep.by,
-        "as_of": rep.as_of,
-        "totals": [
-            {"currency": cur, "expected": f"{e:.2f}", "overdue": f"{o:.2f}"}
-            for cur, (e, o) in sorted(totals.items())
-        ],
-    }
-    notes = [
-        f"Total {cur}: expected {e:,.2f}, overdue {o:,.2f}"
-        for cur, (e, o) in sorted(totals.items())
-    ]
-    return rows, columns, extra, notes
-
-
 @report.command(cls=_ReportCommand)
 @click.option(
     "--from", "date_from", metavar="DATE", help="First due date (default: 1st of this month)."
@@ -156,14 +125,14 @@ def receipts(
     """Expected receipts from payment terms (and invoices without a term), by period and
     currency, overdue apart; unallocated money reduces the earliest open terms."""
     _check_output(fmt, output)
+    from .report_rows import receipts_output, receipts_range, report_title
+
     day = _as_of(as_of)
-    start = _date_option(date_from, "--from", dt.date.today()) or day.replace(day=1)
-    if date_to is not None:
-        end = _date_option(date_to, "--to", dt.date.today())
-        assert end is not None
-    else:
-        index = start.year * 12 + start.month - 1 + 3
-        end = dt.date(index // 12, index % 12 + 1, 1) - dt.timedelta(days=1)
+    start, end = receipts_range(
+        day,
+        _date_option(date_from, "--from", dt.date.today()),
+        _date_option(date_to, "--to", dt.date.today()),
+    )
     if end < start:
         _fail(f"--to {end} is before --from {start}")
     with _user_errors():
@@ -171,58 +140,10 @@ def receipts(
         from .data.reports import receipts as run
 
         rep = run(start, end, by, client=client, currency=currency, as_of=day)
-        _emit(receipts_output(rep), fmt, output, f"Expected receipts {start}..{end} (as of {day})")
+        _emit(receipts_output(rep), fmt, output, report_title("receipts", rep))
 
 
 # --------------------------------------------------------------------------- overdue
-
-
-def overdue_output(rep: Any) -> Output:
-    """Rows ``{"order", "client", "kind", "name", "due", "days_overdue", "bucket",
-    "currency", "remaining"}`` of an OverdueReport, and the ageing summary per currency."""
-    from .data.reports import BUCKETS
-    from .report_output import Column
-
-    columns = [
-        Column("order", "Order"),
-        Column("client", "Client"),
-        Column("kind", "Kind", table=False),
-        Column("name", "Term / document"),
-        Column("due", "Due", "date"),
-        Column("days_overdue", "Days", "int"),
-        Column("bucket", "Age"),
-        Column("currency", "Cur"),
-        Column("remaining", "Remaining", "money"),
-    ]
-    rows = [
-        {
-            "order": r.order,
-            "client": r.client,
-            "kind": r.kind,
-            "name": r.name,
-            "due": r.due,
-            "days_overdue": r.days_overdue,
-            "bucket": r.bucket,
-            "currency": r.currency,
-            "remaining": r.remaining,
-        }
-        for r in rep.rows
-    ]
-    summary = [
-        {
-            "currency": s.currency,
-            "not_yet_due": f"{s.not_yet_due:.2f}",
-            **{b: f"{s.buckets[b]:.2f}" for b in BUCKETS},
-            "overdue": f"{s.overdue:.2f}",
-        }
-        for s in rep.summary
-    ]
-    notes = [
-        f"{s.currency}: not yet due {s.not_yet_due:,.2f}; overdue {s.overdue:,.2f} = "
-        + ", ".join(f"{b}: {s.buckets[b]:,.2f}" for b in BUCKETS)
-        for s in rep.summary
-    ]
-    return rows, columns, {"as_of": rep.as_of, "summary": summary}, notes
 
 
 @report.command(cls=_ReportCommand)
@@ -237,80 +158,13 @@ def overdue(
     with _user_errors():
         _ctx().open()
         from .data.reports import overdue as run
+        from .report_rows import overdue_output, report_title
 
         rep = run(day, client=client, currency=currency)
-        _emit(overdue_output(rep), fmt, output, f"Overdue payments as of {day}")
+        _emit(overdue_output(rep), fmt, output, report_title("overdue", rep))
 
 
 # --------------------------------------------------------------------------- forecast
-
-
-def _score(s: Any) -> dict[str, Any] | None:
-    if s is None:
-        return None
-    return {
-        "mae": f"{s.mae:.2f}",
-        "mape": None if s.mape is None else str(s.mape),
-        "smape": str(s.smape),
-    }
-
-
-def forecast_output(rep: Any) -> Output:
-    """Rows ``{"period", "currency", "scheduled", "predicted"}`` and the ``backtest``."""
-    from .report_output import Column
-
-    columns = [
-        Column("period", "Month"),
-        Column("currency", "Cur"),
-        Column("scheduled", "Scheduled", "money"),
-        Column("predicted", "Predicted", "money"),
-    ]
-    rows = [
-        {
-            "period": r.period,
-            "currency": r.currency,
-            "scheduled": r.scheduled,
-            "predicted": r.predicted,
-        }
-        for r in rep.rows
-    ]
-    bt = rep.backtest
-    backtest = {
-        "fitted_until": bt.fitted_until,
-        "test_from": bt.test_from,
-        "test_to": bt.test_to,
-        "verdict": bt.verdict,
-        "currencies": [
-            {
-                "currency": c.currency,
-                "method": _score(c.method),
-                "naive": _score(c.naive),
-                "beats_naive": c.beats_naive,
-                "note": c.note,
-                "months": [
-                    {
-                        "period": m.period,
-                        "actual": f"{m.actual:.2f}",
-                        "method": f"{m.method:.2f}",
-                        "naive": f"{m.naive:.2f}",
-                    }
-                    for m in c.months
-                ],
-            }
-            for c in bt.currencies
-        ],
-    }
-    notes = [bt.verdict]
-    for c in bt.currencies:
-        if c.method is None:
-            notes.append(f"  {c.currency}: {c.note}")
-            continue
-        notes.append(
-            f"  {c.currency}: method MAE {c.method.mae:,.2f} (sMAPE {c.method.smape}%), "
-            f"naive MAE {c.naive.mae:,.2f} (sMAPE {c.naive.smape}%)"
-        )
-    extra = {"as_of": rep.as_of, "method": rep.method, "backtest": backtest}
-    return rows, columns, extra, notes
 
 
 @report.command(cls=_ReportCommand)
@@ -337,51 +191,13 @@ def forecast(
     with _user_errors():
         _ctx().open()
         from .data.reports import forecast as run
+        from .report_rows import forecast_output, report_title
 
         rep = run(day, months=months, currency=currency, client=client)
-        _emit(forecast_output(rep), fmt, output, f"Forecast of receipts (as of {day})")
+        _emit(forecast_output(rep), fmt, output, report_title("forecast", rep))
 
 
 # --------------------------------------------------------------------------- book
-
-
-def book_output(rep: Any) -> Output:
-    """Rows per status, financial status and currency of a BookReport."""
-    from .report_output import Column
-
-    columns = [
-        Column("status", "Status"),
-        Column("financial_status", "Financial"),
-        Column("currency", "Cur"),
-        Column("orders", "Orders", "int"),
-        Column("total", "Total", "money"),
-        Column("paid", "Paid", "money", table=False),
-        Column("remaining", "To receive", "money"),
-        Column("deadline_this_week", "Week", "int"),
-        Column("deadline_this_month", "Month", "int"),
-        Column("late", "Late", "int"),
-    ]
-    rows = [
-        {
-            "status": r.status,
-            "financial_status": r.financial_status,
-            "currency": r.currency,
-            "orders": r.orders,
-            "total": r.total,
-            "paid": r.paid,
-            "remaining": r.remaining,
-            "deadline_this_week": r.deadline_this_week,
-            "deadline_this_month": r.deadline_this_month,
-            "late": r.late,
-        }
-        for r in rep.rows
-    ]
-    extra = {"as_of": rep.as_of, "week": list(rep.week), "month": list(rep.month)}
-    notes = [
-        f"Week = deadlines {rep.week[0]}..{rep.week[1]}, month = {rep.month[0]}..{rep.month[1]}; "
-        "late = new or in progress with the deadline passed."
-    ]
-    return rows, columns, extra, notes
 
 
 @report.command(cls=_ReportCommand)
@@ -408,6 +224,7 @@ def book(
     with _user_errors():
         _ctx().open()
         from .data.reports import book as run
+        from .report_rows import book_output, report_title
 
         rep = run(day, client=client, currency=currency, created_from=start, created_to=end)
-        _emit(book_output(rep), fmt, output, f"Order book as of {day}")
+        _emit(book_output(rep), fmt, output, report_title("book", rep))
