@@ -95,6 +95,8 @@ def make_app() -> Callable[..., OrdersApp]:
         options.setdefault("lang", "en")
         options.setdefault("user", "tester")
         options.setdefault("poll_seconds", 0.5)
+        # the orders list, whatever the tester's own settings file says
+        options.setdefault("home", "orders")
         return create_app(database=url, **options)
 
     return factory

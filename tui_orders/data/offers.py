@@ -546,6 +546,22 @@ def list_offers(
     """Offers, newest first. ``text``: part of the number or of the client's name (any case,
     any script). Expired and confirmed offers are listed (and marked) unless excluded."""
     day = today or dt.date.today()
+    # The page of offers is chosen first and joined after: joining every offer to its client
+    # and order before the sort and the limit took 1.7 s on the demo's 190,000 offers (0.13 s
+    # this way), on every keystroke of the offers screen's search.
+    page = Offer.select(Offer.id)
+    if not include_confirmed:
+        page = page.where(Offer.order.is_null())
+    if not include_expired:
+        page = page.where(
+            Offer.order.is_null(False) | Offer.valid_until.is_null() | (Offer.valid_until >= day)
+        )
+    needle = text.strip()
+    if needle:
+        ids = clients_matching(needle)
+        by_number = fn.LOWER(Offer.number).contains(needle.lower())
+        page = page.where(by_number | Offer.client.in_(ids)) if ids else page.where(by_number)
+    page = page.order_by(Offer.created.desc(), Offer.id.desc()).limit(limit)
     query = (
         Offer.select(
             Offer.id,
@@ -562,19 +578,9 @@ def list_offers(
         .join(Client, on=(Offer.client == Client.id))
         .switch(Offer)
         .join(Order, JOIN.LEFT_OUTER, on=(Offer.order == Order.id))
+        .where(Offer.id.in_(page))
     )
-    if not include_confirmed:
-        query = query.where(Offer.order.is_null())
-    if not include_expired:
-        query = query.where(
-            Offer.order.is_null(False) | Offer.valid_until.is_null() | (Offer.valid_until >= day)
-        )
-    needle = text.strip()
-    if needle:
-        ids = clients_matching(needle)
-        by_number = fn.LOWER(Offer.number).contains(needle.lower())
-        query = query.where(by_number | Offer.client.in_(ids)) if ids else query.where(by_number)
-    rows = list(query.order_by(Offer.created.desc(), Offer.id.desc()).limit(limit).tuples())
+    rows = list(query.order_by(Offer.created.desc(), Offer.id.desc()).tuples())
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     counts: dict[int, int] = defaultdict(int)
     if rows:

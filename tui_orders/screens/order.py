@@ -10,9 +10,11 @@ screen says who changed the order and when, and reloads.
 from __future__ import annotations
 
 import importlib
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -31,10 +33,12 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.widgets.data_table import RowDoesNotExist
 
-from ..data import orders
+from ..data import orders, scanning
 from ..data.compute import CoverageLine
 from ..data.errors import ConflictError, OrdersError
+from ..data.scanning import ScanResult
 from ..data.views import (
     HistoryEntry,
     LastChange,
@@ -46,16 +50,42 @@ from ..data.views import (
 from ..data.views import order_view as read_order_view
 from ..i18n import _, format_amount, format_date, format_qty, status_label
 from ..widgets.footer import Footer
+from ..widgets.scan_bar import ScanBar
 from .common import plain, run_db
 
-#: tab ids, in the order of the keys 1..6
-TABS = ("items", "terms", "documents", "payments", "related", "history")
+if TYPE_CHECKING:
+    from .forms.unknown_code import UnknownCodeAnswer
+
+#: tab ids, in the order of the keys 1..7
+TABS = ("items", "terms", "documents", "payments", "related", "history", "files")
 #: tabs whose rows the operator adds, edits and removes here
 EDITABLE_TABS = ("items", "terms", "documents", "payments")
+#: the actions of the Related tab (deliveries, production and purchase orders)
+RELATED_ACTIONS = ("new_related", "deliver", "new_link", "edit_related", "cancel_delivery")
+#: the actions of the Files tab (attachments)
+FILE_ACTIONS = ("attach_file", "save_file", "remove_file")
+
+
+@dataclass
+class _PendingScan:
+    """A scanned code waiting to be saved."""
+
+    code: str
+    qty: Decimal
+    attempts: int = 0  # conflicts met so far
 
 
 def _num(text: str) -> Text:
     return Text(text, justify="right")
+
+
+def _file_size(size: int) -> str:
+    """``812 B``, ``14.2 KB``, ``3.1 MB``."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _money(value: Decimal) -> Text:
@@ -180,6 +210,8 @@ class OrderScreen(Screen[None]):
     OrderScreen #order-summary { height: auto; padding: 0 1; background: $boost; }
     OrderScreen #order-coverage { height: auto; padding: 0 1; color: $warning; }
     OrderScreen #order-coverage.-empty { display: none; }
+    OrderScreen #order-risk { height: auto; padding: 0 1; color: $text-error; text-style: bold; }
+    OrderScreen #order-risk.-empty { display: none; }
     OrderScreen TabbedContent { height: 1fr; }
     OrderScreen TabPane { padding: 0; }
     OrderScreen DataTable { height: 1fr; }
@@ -188,6 +220,19 @@ class OrderScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="order_back"),
         Binding("e", "edit_order", "Edit order", id="order_edit"),
+        # the Related tab's keys come first: elsewhere they are off (False), so the same keys
+        # fall through to the line keys below
+        Binding("n", "new_related", "Add", id="order_new_related"),
+        Binding("enter", "edit_related", "Edit", id="order_edit_related"),
+        Binding("delete", "cancel_delivery", "Cancel delivery", id="order_cancel_delivery"),
+        Binding("d", "deliver", "New delivery", show=False, id="order_deliver"),
+        Binding(
+            "l", "new_link", "New production or purchase order", show=False, id="order_new_link"
+        ),
+        # the Files tab's keys, likewise off elsewhere
+        Binding("n", "attach_file", "Attach a file", id="order_attach_file"),
+        Binding("w", "save_file", "Save a copy", id="order_save_file"),
+        Binding("delete", "remove_file", "Remove file", id="order_remove_file"),
         Binding("n", "new_line", "New line", id="order_new_line"),
         Binding("enter", "edit_line", "Edit line", id="order_edit_line"),
         Binding("delete", "remove_line", "Remove line", id="order_remove_line"),
@@ -195,6 +240,7 @@ class OrderScreen(Screen[None]):
         Binding("x", "cancel_order", "Cancel order", id="order_cancel"),
         Binding("o", "reopen", "Reopen", id="order_reopen"),
         Binding("r", "reload", "Reload", id="order_reload"),
+        Binding("b", "scan", "Scan", id="order_scan"),
         Binding("left_square_bracket", "prev_tab", "Previous tab", show=False, id="order_prev"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="order_next"),
         Binding("1", "show_tab('items')", "Items", show=False, id="order_tab_items"),
@@ -203,6 +249,7 @@ class OrderScreen(Screen[None]):
         Binding("4", "show_tab('payments')", "Payments", show=False, id="order_tab_payments"),
         Binding("5", "show_tab('related')", "Related", show=False, id="order_tab_related"),
         Binding("6", "show_tab('history')", "History", show=False, id="order_tab_history"),
+        Binding("7", "show_tab('files')", "Files", show=False, id="order_tab_files"),
     ]
 
     def __init__(self, order_id: int) -> None:
@@ -213,6 +260,7 @@ class OrderScreen(Screen[None]):
         self._busy = False  # a save is running
         self._loading = False  # a load is running
         self._tables: dict[str, DataTable[Any]] = {}  # the tables made so far, by tab
+        self._scan_init()
 
     # ------------------------------------------------------------------ layout
 
@@ -221,6 +269,7 @@ class OrderScreen(Screen[None]):
         yield Static(Text(_("Loading…")), id="order-header")
         yield Static("", id="order-summary")
         yield Static("", id="order-coverage", classes="-empty")
+        yield Static("", id="order-risk", classes="-empty")
         with TabbedContent(id="order-tabs", initial="items"):
             for tab, title in zip(TABS, self._tab_titles(), strict=True):
                 with TabPane(title, id=tab):
@@ -243,6 +292,7 @@ class OrderScreen(Screen[None]):
             _("4 Payments"),
             _("5 Related"),
             _("6 History"),
+            _("7 Files"),
         )
 
     @staticmethod
@@ -277,6 +327,8 @@ class OrderScreen(Screen[None]):
             return [_("Date"), _("Amount"), _("Allocated to"), _("Unallocated"), _("Note")]
         if tab == "related":
             return [_("Kind"), _("Number"), _("Date"), _("Status"), _("Details")]
+        if tab == "files":
+            return [_("File"), _("Size"), _("Added"), _("User"), _("Note")]
         return [_("When"), _("User"), _("Action"), _("Record"), _("Change")]
 
     def _new_table(self, tab: str) -> DataTable[Any]:
@@ -309,9 +361,11 @@ class OrderScreen(Screen[None]):
     def load(self) -> None:
         """Read the order and its history in a worker, then show them."""
         order_id = self.order_id
+        today = getattr(self.app, "today", None)  # the app's date (fixed in tests)
+        day = today() if callable(today) else None
 
         def work() -> tuple[OrderView, list[HistoryEntry]]:
-            return read_order_view(order_id), order_history(order_id)
+            return read_order_view(order_id, day), order_history(order_id)
 
         self._loading = True
 
@@ -330,7 +384,8 @@ class OrderScreen(Screen[None]):
     def _polled(self, version: int | None) -> None:
         if self._busy or self._loading or self.view is None:
             return
-        if version is not None and version != self.view.version:
+        # a lower version was read before a save of this screen that is shown already
+        if version is not None and version > self.view.version:
             self.notify(
                 _("Order {number} was changed in another terminal; shown as it is now").format(
                     number=self.view.number
@@ -352,8 +407,12 @@ class OrderScreen(Screen[None]):
         coverage = self.query_one("#order-coverage", Static)
         coverage.update(warnings)
         coverage.set_class(not warnings.plain, "-empty")
+        risk = self.query_one("#order-risk", Static)
+        risk.update(self._risk_text(view))
+        risk.set_class(not view.at_risk, "-empty")
         self._fill_tables(view, history)
         self.refresh_bindings()
+        self._scan_reloaded()
 
     def _header_text(self, v: OrderView) -> Text:
         def field(label: str, value: Text) -> Text:
@@ -412,6 +471,15 @@ class OrderScreen(Screen[None]):
             parts.append(Text(_("Overpaid") + " " + format_amount(v.overpaid, cur), "bold red"))
         parts.append(Text(_("Delivered") + " " + format_qty(v.delivered_pct) + "%"))
         return Text(" · ").join(parts)
+
+    def _risk_text(self, v: OrderView) -> Text:
+        """``⚠ At risk: 7 days past the deadline, 59.4% delivered · ...`` (translated)."""
+        if not v.at_risk:
+            return Text("")
+        from .monitor import cause_text  # translated, numbers and dates as the language has them
+
+        causes = " · ".join(cause_text(c) for c in v.delay_causes)
+        return Text("⚠ " + _("At risk:") + " " + causes)
 
     def _coverage_text(self, lines: tuple[CoverageLine, ...], currency: str) -> Text:
         """``⚠ Not matching the total: Documents 516.00 (short by 516.00) · ...``."""
@@ -521,6 +589,20 @@ class OrderScreen(Screen[None]):
                 )
                 for p in v.payments
             ]
+        if tab == "files":
+            return [
+                (
+                    str(f.id),
+                    [
+                        plain(f.name),
+                        _num(_file_size(f.size)),
+                        Text(f"{format_date(f.added.date())} {f.added:%H:%M}"),
+                        plain(f.user),
+                        plain(f.note),
+                    ],
+                )
+                for f in v.attachments
+            ]
         if tab == "history":
             return [
                 (
@@ -599,6 +681,14 @@ class OrderScreen(Screen[None]):
         return int(key) if key is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._scanning and action in self._SCAN_MODE_OFF:
+            return False  # typed into the scan field
+        if action == "scan":
+            return True if self.view is not None else None
+        if action in RELATED_ACTIONS:
+            return self._related_check(action)
+        if action in FILE_ACTIONS:
+            return self._files_check(action)
         v = self.view
         if action in ("start", "cancel_order", "reopen", "edit_order", "new_line") and (
             v is None or self._busy
@@ -622,6 +712,8 @@ class OrderScreen(Screen[None]):
     async def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id in TABS:  # e.g. a click on the tab: its table is made now
             await self._ensure_table(event.pane.id)
+        if event.pane.id != "items":
+            self._leave_scan_mode()
         self.refresh_bindings()
 
     @on(DataTable.RowHighlighted)
@@ -633,10 +725,17 @@ class OrderScreen(Screen[None]):
         event.stop()
         if self.current_tab in EDITABLE_TABS:
             self.action_edit_line()
+        elif self.current_tab == "related" and self.check_action("edit_related", ()):
+            self.action_edit_related()
+        elif self.current_tab == "files" and self.check_action("save_file", ()):
+            self.action_save_file()
 
     # ------------------------------------------------------------------ navigation
 
     def action_back(self) -> None:
+        if self._scan_queue or self._scan_running:
+            self._scan_close_when_done = True  # the scans already typed are saved first
+            return
         self.dismiss(None)
 
     def action_reload(self) -> None:
@@ -733,6 +832,253 @@ class OrderScreen(Screen[None]):
         version, order_id = self._version(), self.order_id
         self.save(lambda: orders.reopen_order(order_id, version), _("Order reopened"))
 
+    # ------------------------------------------------------------------ scan mode
+
+    # ``b`` opens the scan bar under the Items table. Every code (typed by a keyboard-wedge
+    # scanner or read by the camera) joins a queue; one scan is saved at a time, each with the
+    # version the previous one left, so a burst of scans all count and none is lost. The list is
+    # read again once the queue is empty, and the row of the last scan is highlighted.
+
+    #: the screen's keys that are letters, Enter or Delete: typed into the scan field instead
+    _SCAN_MODE_OFF = frozenset(
+        {
+            "edit_order",
+            "new_line",
+            "edit_line",
+            "remove_line",
+            "start",
+            "cancel_order",
+            "reopen",
+            "reload",
+            "scan",
+            "prev_tab",
+            "next_tab",
+            "show_tab",
+            *RELATED_ACTIONS,
+            *FILE_ACTIONS,
+        }
+    )
+    #: how often one scan is tried again after another terminal changed the order meanwhile
+    _SCAN_RETRIES = 3
+
+    def _scan_init(self) -> None:
+        self._scan_bar: ScanBar | None = None
+        self._scanning = False  # scan mode is on
+        self._scan_queue: deque[_PendingScan] = deque()
+        self._scan_running = False  # a scan is being saved
+        self._scan_paused = False  # an unknown code is being resolved
+        self._scan_after_reload = False  # a conflict: go on once the order is read again
+        self._scan_dirty = False  # saved scans not shown yet
+        self._scan_version: int | None = None  # the version the last scan left
+        self._scan_highlight: int | None = None  # the item row of the last scan
+        self._scan_close_when_done = False  # Back was pressed while scans were being saved
+
+    async def action_scan(self) -> None:
+        if self.current_tab != "items":
+            await self.action_show_tab("items")
+        bar = self._scan_bar
+        if bar is None:  # mounted once, never recomposed: it keeps the focus while rows change
+            bar = self._scan_bar = ScanBar(id="scan-bar")
+            await self.query_one("TabPane#items", TabPane).mount(bar)
+        self._scanning = True
+        bar.start()
+        self.refresh_bindings()
+
+    def _leave_scan_mode(self) -> None:
+        if not self._scanning:
+            return
+        self._scanning = False
+        if self._scan_bar is not None:
+            self._scan_bar.stop()
+        table = self._tables.get(self.current_tab)
+        if table is not None:
+            table.focus()
+        self.refresh_bindings()
+
+    @on(ScanBar.Closed)
+    def _scan_closed(self, event: ScanBar.Closed) -> None:
+        event.stop()
+        self._leave_scan_mode()
+
+    @on(ScanBar.Scanned)
+    def _scanned(self, event: ScanBar.Scanned) -> None:
+        event.stop()
+        self._scan_queue.append(_PendingScan(event.code, event.qty))
+        self._pump_scans()
+
+    def _scan_status(self, text: Text | str, *, error: bool = False) -> None:
+        if self._scan_bar is not None:
+            self._scan_bar.show_status(text, error=error)
+
+    def _next_scan_version(self) -> int | None:
+        known = [v for v in (self._version(), self._scan_version) if v is not None]
+        return max(known) if known else None
+
+    def _pump_scans(self) -> None:
+        """Save the next queued scan, unless one is being saved or the queue waits."""
+        if self._scan_running or self._scan_paused or self._scan_after_reload:
+            return
+        if self.view is None or not self._scan_queue:
+            return
+        scan = self._scan_queue.popleft()
+        self._scan_running = True
+        self._busy = True  # no reload or poll in between: the scans chain their versions
+        self.refresh_bindings()
+        order_id, version = self.order_id, self._next_scan_version()
+
+        def work() -> ScanResult:
+            try:
+                return scanning.scan_into_order(order_id, scan.code, scan.qty, version)
+            except OrdersError:
+                raise  # _scan_failed explains it
+            except Exception:
+                self.app.call_from_thread(self._scan_crashed, scan)  # run_db notifies it
+                raise
+
+        run_db(
+            self,
+            work,
+            self._scan_saved,
+            failed=lambda exc: self._scan_failed(scan, exc),
+            group="order-scan",
+            exclusive=False,
+            description="scan",
+        )
+
+    def _scan_next(self) -> None:
+        """One scan is done: the next one, or (queue empty) show the order as it is now."""
+        self._scan_running = False
+        if self._scan_queue and not self._scan_paused:
+            self._pump_scans()
+            return
+        self._busy = False
+        self.refresh_bindings()
+        if self._scan_close_when_done and not self._scan_paused:
+            self.dismiss(None)
+            return
+        if self._scan_dirty:
+            self._scan_dirty = False
+            self.load()
+
+    def _scan_saved(self, result: ScanResult) -> None:
+        if not self.is_attached:
+            return
+        self._scan_version = result.version
+        self._scan_highlight = result.item_id
+        self._scan_dirty = True
+        line = Text("+" + format_qty(result.added) + " ", style="bold green")
+        line.append_text(plain(result.article_name))
+        line.append(" → " + format_qty(result.qty) + " ")
+        line.append_text(plain(result.unit))
+        if result.new:
+            line.append("  (" + _("new line") + ")", style="dim")
+        self._scan_status(line)
+        self._scan_next()
+
+    def _scan_crashed(self, scan: _PendingScan) -> None:
+        if not self.is_attached:
+            return
+        self.app.bell()
+        self._scan_status(
+            _("Not saved: {code} (see the message)").format(code=scan.code), error=True
+        )
+        self._scan_next()
+
+    def _scan_failed(self, scan: _PendingScan, exc: OrdersError) -> None:
+        if not self.is_attached:
+            return
+        if isinstance(exc, scanning.Misread):
+            self.app.bell()
+            message = _("Misread: {code} has a wrong check digit; scan it again").format(
+                code=exc.code
+            )
+            self._scan_status(message, error=True)
+            self.notify(message, severity="warning", markup=False, timeout=4)
+            self._scan_next()
+        elif isinstance(exc, scanning.UnknownBarcode):
+            self.app.bell()
+            message = _("Unknown code {code}: no article has this barcode").format(code=exc.code)
+            self._scan_status(message, error=True)
+            self.notify(message, severity="warning", markup=False, timeout=4)
+            self._scan_paused = True
+            self._scan_next()
+            from .forms.unknown_code import UnknownCodeModal  # late: forms load when needed
+
+            self.app.push_screen(
+                UnknownCodeModal(exc.code), lambda answer: self._unknown_answered(scan, answer)
+            )
+        elif isinstance(exc, ConflictError) and scan.attempts < self._SCAN_RETRIES:
+            # the scan is an addition, not an overwrite: it is made again on the order as the
+            # other terminal left it, once the screen shows that
+            scan.attempts += 1
+            self._scan_queue.appendleft(scan)
+            self._scan_after_reload = True
+            self._scan_running = False
+            self._scan_version = None
+            self._busy = False
+            run_db(
+                self,
+                lambda: last_change(self.order_id),
+                self._scan_conflict,
+                failed=lambda _exc: self.load(),  # reloaded all the same: the scans go on
+            )
+        else:
+            self.app.bell()
+            self._scan_status(
+                _("Not saved: {code}").format(code=scan.code) + " — " + str(exc), error=True
+            )
+            self.notify(str(exc), title=_("Not saved"), severity="error", markup=False, timeout=8)
+            self._scan_next()
+
+    def _scan_conflict(self, last: LastChange) -> None:
+        when = f"{format_date(last.at.date())} {last.at:%H:%M}" if last.at else "?"
+        self.notify(
+            _(
+                "Order {number} was changed by {user} at {time} in another terminal. "
+                "The screen now shows their change; the scans go on on the order as it is now."
+            ).format(number=last.number, user=last.user or "?", time=when),
+            title=_("Changed in another terminal"),
+            severity="warning",
+            markup=False,
+            timeout=8,
+        )
+        self.load()
+
+    def _unknown_answered(self, scan: _PendingScan, answer: UnknownCodeAnswer | None) -> None:
+        later = [_PendingScan(code, Decimal(1)) for code in (answer.scanned if answer else [])]
+
+        def resume(saved: bool | None) -> None:
+            if saved:  # the code has its article now: scan it again, before the others
+                self._scan_queue.appendleft(_PendingScan(scan.code, scan.qty))
+            elif self._scan_bar is not None:
+                self._scan_status(_("Skipped: {code}").format(code=scan.code))
+            self._scan_queue.extend(later)
+            self._scan_paused = False
+            self._pump_scans()
+
+        choice = answer.choice if answer else "skip"
+        from .forms.unknown_code import AttachBarcodeForm, NewArticleForBarcode
+
+        if choice == "new":
+            self.app.push_screen(NewArticleForBarcode(scan.code), resume)
+        elif choice == "attach":
+            self.app.push_screen(AttachBarcodeForm(scan.code), resume)
+        else:
+            resume(False)
+
+    def _scan_reloaded(self) -> None:
+        """After the order was read: highlight the last scanned row, go on with the queue."""
+        table = self._tables.get("items")
+        if self._scan_highlight is not None and table is not None:
+            try:
+                row = table.get_row_index(str(self._scan_highlight))
+            except RowDoesNotExist:
+                row = None
+            if row is not None:
+                table.move_cursor(row=row, animate=False)
+        self._scan_after_reload = False
+        self._pump_scans()
+
     # ------------------------------------------------------------------ forms
 
     def _after_form(self, saved: object) -> None:
@@ -756,6 +1102,8 @@ class OrderScreen(Screen[None]):
         "terms": ("term", "TermForm"),
         "documents": ("document", "DocumentForm"),
         "payments": ("payment", "PaymentForm"),
+        "delivery": ("delivery", "DeliveryForm"),
+        "link": ("link", "LinkForm"),
     }
 
     def _form_class(self, tab: str) -> Any:
@@ -812,6 +1160,151 @@ class OrderScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.save(lambda: remove(row_id, version), _("Removed"))
+
+        self.app.push_screen(ConfirmModal(label), confirmed)
+
+    # ------------------------------------------------------------------ related tab
+
+    def _related_row(self) -> tuple[str, int] | None:
+        """("delivery" | "link" | "offer", id) of the Related row under the cursor."""
+        table = self._tables.get("related")
+        if self.current_tab != "related" or table is None or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        what, _sep, row_id = (key or "").partition(":")
+        return (what, int(row_id)) if row_id.isdigit() else None
+
+    def _related_check(self, action: str) -> bool | None:
+        """Related-tab keys: off (False) in the other tabs, greyed (None) when not possible."""
+        v = self.view
+        if self.current_tab != "related":
+            return False
+        if v is None or self._busy:
+            return None
+        if action == "deliver":
+            return True if v.items and not v.cancelled else None
+        row = self._related_row()
+        if action == "edit_related":
+            return True if row is not None and row[0] == "link" else None
+        if action == "cancel_delivery":
+            live = {d.id for d in v.deliveries if not d.cancelled}
+            return True if row is not None and row[0] == "delivery" and row[1] in live else None
+        return True
+
+    def _open_form(self, name: str, **row: int) -> None:
+        form = self._form_class(name)
+        if form is not None and self.view is not None:
+            self.app.push_screen(form(self.order_id, self.view.version, **row), self._after_form)
+
+    def action_new_related(self) -> None:
+        from .forms.link import RelatedChoice
+
+        def chosen(what: str | None) -> None:
+            if what == "delivery":
+                self.action_deliver()
+            elif what == "link":
+                self.action_new_link()
+
+        self.app.push_screen(RelatedChoice(), chosen)
+
+    def action_deliver(self) -> None:
+        self._open_form("delivery")
+
+    def action_new_link(self) -> None:
+        self._open_form("link")
+
+    def action_edit_related(self) -> None:
+        row = self._related_row()
+        if row is not None and row[0] == "link":
+            self._open_form("link", link_id=row[1])
+
+    def action_cancel_delivery(self) -> None:
+        row = self._related_row()
+        v = self.view
+        if row is None or row[0] != "delivery" or v is None:
+            return
+        delivery = next((d for d in v.deliveries if d.id == row[1]), None)
+        if delivery is None or delivery.cancelled:
+            return
+        label = Text(_("Cancel this delivery? Its quantities count as not delivered again."))
+        label.append("\n\n")
+        label.append_text(plain(f"{status_label(delivery.kind)} {delivery.number}"))
+        label.append(" " + format_date(delivery.date))
+        version, delivery_id = v.version, delivery.id
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.save(
+                    lambda: orders.cancel_delivery(delivery_id, version), _("Delivery cancelled")
+                )
+
+        self.app.push_screen(ConfirmModal(label), confirmed)
+
+    # ------------------------------------------------------------------ files tab
+
+    def _file_row(self) -> int | None:
+        """The id of the attachment under the cursor in the Files tab."""
+        table = self._tables.get("files")
+        if self.current_tab != "files" or table is None or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None and key.isdigit() else None
+
+    def _files_check(self, action: str) -> bool | None:
+        """Files-tab keys: off (False) in the other tabs, greyed (None) when not possible."""
+        if self.current_tab != "files":
+            return False
+        if self.view is None or self._busy:
+            return None
+        if action == "attach_file":
+            return True
+        return True if self._file_row() is not None else None
+
+    def action_attach_file(self) -> None:
+        from .forms.attachment import AttachFileModal
+
+        v = self.view
+        if v is None:
+            return
+
+        def attached(info: Any) -> None:
+            if info is not None:
+                self.notify(_("Attached {name}").format(name=info.name), markup=False, timeout=3)
+                self.load()
+
+        self.app.push_screen(AttachFileModal(self.order_id, v.version, v.number), attached)
+
+    def action_save_file(self) -> None:
+        from .forms.attachment import SaveAttachmentModal
+
+        att_id = self._file_row()
+        v = self.view
+        found = next((f for f in v.attachments if f.id == att_id), None) if v else None
+        if found is None:
+            return
+
+        def saved(path: Any) -> None:
+            if path is not None:
+                self.notify(_("Saved to {path}").format(path=path), markup=False, timeout=4)
+
+        self.app.push_screen(SaveAttachmentModal(found.id, found.name), saved)
+
+    def action_remove_file(self) -> None:
+        from ..data.attachments import remove_attachment
+
+        att_id = self._file_row()
+        v = self.view
+        found = next((f for f in v.attachments if f.id == att_id), None) if v else None
+        if found is None or v is None:
+            return
+        label = Text(_("Remove this file from the order? Its stored copy is deleted.") + "\n\n")
+        label.append_text(plain(found.name))
+        label.append(f"  ({_file_size(found.size)})")
+        version, file_id = v.version, found.id
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.save(lambda: remove_attachment(file_id, version), _("File removed"))
 
         self.app.push_screen(ConfirmModal(label), confirmed)
 
