@@ -18,11 +18,13 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import os
 import resource
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -75,22 +77,39 @@ async def key_latency(
 
 
 def import_seconds(module: str, reps: int = 3) -> float:
+    """Median time to import ``module`` in a new interpreter, its bytecode cached (after a
+    warm-up import; see :func:`child_env`)."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    runs = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", code], capture_output=True, text=True, check=True
-            ).stdout
-        )
-        for _ in range(reps)
-    ]
-    return statistics.median(runs)
+    with tempfile.TemporaryDirectory(prefix="bench-pyc-") as cache:
+        env = child_env(True, cache)
+        runs = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", code],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                ).stdout
+            )
+            for _ in range(reps + 1)
+        ]
+    return statistics.median(runs[1:])
 
 
 #: run in a fresh interpreter: build the app, exit after the first frame drawn once ready
 STARTUP_CHILD = """
-import sys
+import os, sys, threading
 KIND, DB = sys.argv[1], sys.argv[2]
+
+def give_up():
+    sys.stderr.write("no first frame within 60 s\\n")
+    sys.stderr.flush()
+    os._exit(1)
+
+watchdog = threading.Timer(60, give_up)
+watchdog.daemon = True
+watchdog.start()
 if KIND == "bare":
     from textual.app import App
     from textual.widgets import Static
@@ -106,10 +125,10 @@ else:
 
     app = create_app(DB, lang="en", poll_seconds=3600)
 
-    def ready():
+    def ready():  # the list drawn: with its first rows (or saying there are none)
         screen = app.screen
         return type(screen).__name__ == "OrdersScreen" and any(
-            t.row_count for t in screen.query("OrderTable")
+            t.row_count or t.loaded for t in screen.query("OrderTable")
         )
 
 original = app._display
@@ -126,25 +145,50 @@ app.run(headless=True, size=(120, 40))
 """
 
 
-def startup_seconds(kind: str, db: str, reps: int = 5) -> list[float]:
+def child_env(bytecode: bool, cache: str) -> dict[str, str]:
+    """The start-up children's environment. ``bytecode``: as an installed package runs, its
+    compiled modules cached (``pip install`` compiles them; an editable checkout writes
+    ``__pycache__`` on its first run), here in ``cache`` so the checkout stays as it is; else
+    every module without bytecode is compiled from source at every start (what a shell with
+    ``PYTHONDONTWRITEBYTECODE=1`` does for the checkout's own modules; the bare app has none)."""
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def startup_once(kind: str, db: str, env: dict[str, str]) -> float:
     """From starting a new interpreter to its first frame painted with the list (or, for
     ``bare``, the one line): imports, start-up, database and drawing."""
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-c", STARTUP_CHILD, kind, db],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        painted = time.perf_counter() - start
-        child.communicate(timeout=30)
-        if line.strip() != "painted":
-            raise RuntimeError(f"{kind} start-up child failed: {child.stderr}")
-        times.append(painted)
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", STARTUP_CHILD, kind, db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    painted = time.perf_counter() - start
+    _, stderr = child.communicate(timeout=30)
+    if line.strip() != "painted":
+        raise RuntimeError(f"{kind} start-up child failed: {stderr}")
+    return painted
+
+
+def startup_seconds(db: str, reps: int = 7, *, bytecode: bool = True) -> dict[str, list[float]]:
+    """``startup_once`` of the bare app and of tui-orders, alternately (a machine whose load
+    changes during the runs then weighs on both alike), after one warm-up run of each."""
+    times: dict[str, list[float]] = {"bare": [], "orders": []}
+    with tempfile.TemporaryDirectory(prefix="bench-pyc-") as cache:
+        env = child_env(bytecode, cache)
+        for kind in times:
+            startup_once(kind, db, env)  # writes the bytecode; warms the OS file cache
+        for _ in range(reps):
+            for kind, runs in times.items():
+                runs.append(startup_once(kind, db, env))
     return times
 
 
@@ -399,6 +443,17 @@ def main() -> None:
     parser.add_argument("db")
     parser.add_argument("--reps", type=int, default=100)
     parser.add_argument("--size", default="120x40")
+    parser.add_argument(
+        "--startup-reps", type=int, default=7, help="start-up runs of each app (default 7)"
+    )
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="also time start-up with every module compiled from source at each start",
+    )
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only the start-up figures (a few seconds)"
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     print(f"database {args.db}, terminal {width}x{height}, {dt.datetime.now():%Y-%m-%d %H:%M}")
@@ -409,11 +464,13 @@ def main() -> None:
         ("import textual.app", import_seconds("textual.app")),
         ("import tui_orders.app", import_seconds("tui_orders.app")),
     ]
+    cached = startup_seconds(args.db, args.startup_reps)
     startup = [
-        ("process start to first paint: bare app, one line", startup_seconds("bare", args.db)),
-        ("process start to first paint: tui-orders list", startup_seconds("orders", args.db)),
+        ("process start to first paint: bare app, one line", cached["bare"]),
+        ("process start to first paint: tui-orders list", cached["orders"]),
     ]
-    results = asyncio.run(run(args.db, args.reps, (width, height)))
+    source = startup_seconds(args.db, 3, bytecode=False) if args.no_bytecode else None
+    results = [] if args.startup_only else asyncio.run(run(args.db, args.reps, (width, height)))
     print()
     print(f"{'measure':52} {'n':>4} {'median ms':>10} {'p95 ms':>9}  note")
     for name, seconds in imports:
@@ -426,6 +483,18 @@ def main() -> None:
         print(f"{name:52} {len(values):>4} {med * 1000:>10.1f} {p95 * 1000:>9.1f}")
     ratio = statistics.median(startup[1][1]) / statistics.median(startup[0][1])
     print(f"{'ratio tui-orders / bare (from process start)':52} {'':>4} {ratio:>10.2f}")
+    runs = " ".join(
+        f"{b * 1000:.0f}/{o * 1000:.0f}"
+        for b, o in zip(cached["bare"], cached["orders"], strict=True)
+    )
+    print(f"  runs, bare/tui-orders ms, alternately: {runs}")
+    if source is not None:
+        print("without bytecode (every module compiled from source at each start):")
+        for kind, label in (("bare", "bare app, one line"), ("orders", "tui-orders list")):
+            med, p95 = median_p95(source[kind])
+            print(f"{'  process start to first paint: ' + label:52} {3:>4} {med * 1000:>10.1f}")
+        ratio = statistics.median(source["orders"]) / statistics.median(source["bare"])
+        print(f"{'  ratio tui-orders / bare':52} {'':>4} {ratio:>10.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (ru_maxrss): {peak:.0f} MB")
 

@@ -3,18 +3,70 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import sys
+import threading
 from typing import Any, ClassVar
 
-from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
-from . import i18n
-from .commands import ScreenCommands
-from .data import audit
-from .data.db import open_database
-from .data.errors import OrdersError
-from .i18n import _
+def _import_peewee_without_psycopg2() -> None:
+    """Import peewee without the PostgreSQL driver, which it imports when installed (~15 ms
+    of start-up, for nothing on SQLite); the driver is loaded when a PostgreSQL database
+    first connects (``make_database`` checks it is installed when it builds one)."""
+    if "peewee" in sys.modules or "psycopg2" in sys.modules:
+        return
+    sys.modules["psycopg2"] = None  # type: ignore[assignment]  # an ImportError for peewee
+    try:
+        import peewee
+    finally:
+        del sys.modules["psycopg2"]
+    if peewee.psycopg2 is not None:  # pragma: no cover - imported some other way
+        return
+    connect = peewee.PostgresqlDatabase._connect
+
+    def _connect(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if peewee.psycopg2 is None:
+            try:
+                import psycopg2
+            except ImportError:
+                pass  # peewee says the driver is missing
+            else:
+                # what peewee's own module does when it finds the driver at import time
+                from psycopg2 import errors, extensions
+                from psycopg2.extras import register_uuid
+
+                register_uuid()
+                peewee.pg_extensions, peewee.pg_errors = extensions, errors
+                peewee.psycopg2 = psycopg2
+        return connect(self, *args, **kwargs)
+
+    peewee.PostgresqlDatabase._connect = _connect
+
+
+# Start-up: the imports below create some 60,000 objects (Textual, peewee, the models), and the
+# cyclic garbage collector would scan them again and again while they are being created (~40 ms,
+# a fifth of the time to the first frame). It is paused for the imports, and what they created
+# (long-lived: modules, classes, styles) is then moved out of its sight with gc.freeze().
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    _import_peewee_without_psycopg2()
+
+    from textual import events
+    from textual.app import App
+    from textual.binding import Binding, BindingType
+    from textual.screen import Screen
+
+    from . import i18n
+    from .commands import ScreenCommands
+    from .data import audit
+    from .data.db import open_database
+    from .data.errors import OrdersError
+    from .i18n import _
+finally:
+    if _collecting:
+        gc.enable()
+gc.freeze()
 
 
 class OrdersApp(App[None]):
@@ -34,6 +86,10 @@ class OrdersApp(App[None]):
         Binding("f3", "show_clients", "Clients", show=False, id="show_clients"),
         Binding("f4", "show_articles", "Articles", show=False, id="show_articles"),
         Binding("f5", "show_taxes", "Taxes", show=False, id="show_taxes"),
+        Binding("f8", "show_links", "Production and purchase orders", show=False, id="show_links"),
+        Binding("f9", "show_offers", "Offers", show=False, id="show_offers"),
+        Binding("f10", "show_monitor", "Monitor", show=False, id="show_monitor"),
+        Binding("f11", "show_reports", "Reports", show=False, id="show_reports"),
     ]
 
     def __init__(
@@ -45,8 +101,17 @@ class OrdersApp(App[None]):
         today: dt.date | None = None,
         poll_seconds: float = 2.0,
         open_db: bool = True,
+        home: str | None = None,
     ) -> None:
         i18n.set_language(lang)
+        if home is not None:
+            from .settings import check_home
+
+            home = check_home(home)
+        #: the home screen, "orders" or "monitor" (None: from the settings file, read in the
+        #: worker that opens the database)
+        self.home = home
+        self._settings_problems: tuple[str, ...] = ()
         super().__init__()
         self.database_url = database
         self.user = user
@@ -55,34 +120,129 @@ class OrdersApp(App[None]):
         self.poll_seconds = poll_seconds
         self._open_db = open_db
         self.db_ready = False
+        #: what the home screen shows first, read with the database opening (None: not read)
+        self.home_prefetch: Any = None
+        self._mounted = threading.Event()
+        self._console_dimensions: tuple[int | None, int | None] | None = None
+        self._collect_after_start = False
 
     def today(self) -> dt.date:
         """Today's date (fixed in tests for deterministic screens)."""
         return self._today or dt.date.today()
 
+    def on_load(self) -> None:
+        self._pin_console_size()
+        # Open the database (and read the home screen's first rows) while the terminal and
+        # the styles are being set up, not after.
+        if self._open_db:
+            # no garbage collection until the home screen is drawn (see the imports above)
+            self._collect_after_start = gc.isenabled()
+            gc.disable()
+            self.run_worker(self._open_database, thread=True, group="open-db", exit_on_error=False)
+
     def on_mount(self) -> None:
         self.title = _("tui-orders")
         self.sub_title = _("customer orders")
+        self._mounted.set()
         if self._open_db:
-            self.run_worker(self._open_database, thread=True, group="open-db", exit_on_error=False)
+            self.call_after_refresh(self._prepare_home)
+
+    def _prepare_home(self) -> None:
+        """While the worker opens the database: the home screen's styles, parsed now rather
+        than when it is mounted (a tenth of the way to its first frame)."""
+        if self.db_ready or self.home == "monitor":
+            return
+        try:
+            from .screens.orders import OrdersScreen
+
+            OrdersScreen.prepare_styles(self)
+        except Exception:  # pragma: no cover - only a head start: mounting parses them anyway
+            pass
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._pin_console_size()
+
+    def _pin_console_size(self) -> None:
+        """rich's Console asks the terminal for its size (an ioctl on stdin, stdout and stderr)
+        every time a cell of a table is measured or drawn: thousands of times for the first
+        frame of the order list. Fix the size it finds now, and again on every resize."""
+        console = self.console
+        if self._console_dimensions is None:
+            # what the console was created with (None: ask the terminal)
+            self._console_dimensions = (console._width, console._height)
+        console._width, console._height = self._console_dimensions
+        console.size = console.size
 
     def _open_database(self) -> None:
+        from textual.worker import get_current_worker
+
         audit.set_user(self.user)
         try:
             open_database(self.database_url)
         except OrdersError as exc:
-            self.call_from_thread(self._database_failed, str(exc))
+            self._when_mounted(self._database_failed, str(exc))
             return
-        self.call_from_thread(self._database_opened)
+        if self.home is None:
+            from .settings import load_settings
+
+            settings = load_settings()
+            self.home, self._settings_problems = settings.home, settings.problems
+        try:
+            if self.home == "monitor":
+                from .screens.monitor import MonitorScreen
+
+                self.home_prefetch = MonitorScreen.prefetch(self.today())
+            else:
+                from .screens.orders import OrdersScreen
+
+                self.home_prefetch = OrdersScreen.prefetch()
+        except Exception:  # the screen reads again, and reports what fails then
+            self.home_prefetch = None
+        worker = get_current_worker()
+        if not worker.is_cancelled:
+            self._when_mounted(self._show_home)
+
+    def _when_mounted(self, callback: Any, *args: Any) -> None:
+        """From a worker: ``callback(*args)`` on the UI thread once the app is mounted."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        while not self._mounted.wait(0.02):
+            if worker.is_cancelled:
+                return
+        self.call_from_thread(callback, *args)
+
+    def _show_home(self) -> None:
+        self._database_opened()
+        # through the screen just pushed: after *its* first frame
+        self.screen.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        """The first frame of the home screen is drawn: collect garbage again."""
+        if self._collect_after_start:
+            self._collect_after_start = False
+            gc.enable()
+
+    def on_unmount(self) -> None:
+        self._started()
 
     def _database_failed(self, message: str) -> None:
+        self._started()
         self.exit(message=f"tui-orders: {message}", return_code=1)
 
     def _database_opened(self) -> None:
         from .screens.orders import OrdersScreen
 
         self.db_ready = True
-        self.push_screen(OrdersScreen())
+        prefetch, self.home_prefetch = self.home_prefetch, None
+        for problem in self._settings_problems:
+            self.notify(problem, title=_("Settings"), severity="warning", markup=False)
+        if self.home == "monitor":
+            from .screens.monitor import MonitorScreen
+
+            self.push_screen(MonitorScreen(prefetch))
+            return
+        self.push_screen(OrdersScreen(prefetch))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("show_"):
@@ -101,11 +261,46 @@ class OrdersApp(App[None]):
             return
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if screen is not None:
+        if screen is not None and not isinstance(self.screen, screen):  # not the home screen
             self.push_screen(screen())
 
     def action_show_orders(self) -> None:
-        self._go_to(None)
+        from .screens.orders import OrdersScreen
+
+        self._go_to(OrdersScreen)
+
+    def action_show_monitor(self) -> None:
+        from .screens.monitor import MonitorScreen
+
+        self._go_to(MonitorScreen)
+
+    def action_show_links(self) -> None:
+        from .screens.links import LinksScreen
+
+        self._go_to(LinksScreen)
+
+    def action_make_home(self, home: str) -> None:
+        """Save ``home`` ("orders" or "monitor") as the home screen in the settings file; on
+        the home screen itself, it is replaced now."""
+        from .settings import set_home
+
+        try:
+            set_home(home)
+        except (OSError, ValueError) as exc:
+            self.notify(str(exc), title=_("Settings"), severity="error", markup=False)
+            return
+        self.home = home
+        message = (
+            _("The monitor is the home screen")
+            if home == "monitor"
+            else _("The orders list is the home screen")
+        )
+        self.notify(message, title=_("Settings"), markup=False)
+        if len(self.screen_stack) == 2:
+            from .screens.monitor import MonitorScreen
+            from .screens.orders import OrdersScreen
+
+            self.switch_screen(MonitorScreen() if home == "monitor" else OrdersScreen())
 
     def action_show_clients(self) -> None:
         from .screens.clients import ClientsScreen
@@ -122,6 +317,16 @@ class OrdersApp(App[None]):
 
         self._go_to(TaxesScreen)
 
+    def action_show_offers(self) -> None:
+        from .screens.offers import OffersScreen
+
+        self._go_to(OffersScreen)
+
+    def action_show_reports(self) -> None:
+        from .screens.reports import ReportsScreen
+
+        self._go_to(ReportsScreen)
+
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
@@ -133,6 +338,7 @@ def create_app(database: str | None = None, **options: Any) -> OrdersApp:
     """Build the app on ``database`` (path or URL; None: the configured default).
 
     Options: ``user`` (audit name), ``lang`` ("en", "bg"; default from the locale),
-    ``today`` (a fixed date, for tests), ``poll_seconds`` (live refresh period).
+    ``today`` (a fixed date, for tests), ``poll_seconds`` (live refresh period), ``home``
+    ("orders" or "monitor"; default: the settings file, see :mod:`tui_orders.settings`).
     """
     return OrdersApp(database, **options)

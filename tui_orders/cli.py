@@ -26,10 +26,13 @@ EXIT_DIFFERENCES = 3
 class Context:
     """What the group options configure, handed to every sub-command."""
 
-    def __init__(self, db: str | None, user: str | None, lang: str | None = None) -> None:
+    def __init__(
+        self, db: str | None, user: str | None, lang: str | None = None, home: str | None = None
+    ) -> None:
         self.db_option = db
         self.user = user
         self.lang = lang
+        self.home = home
         self._opened = False
 
     def open(self) -> None:
@@ -92,14 +95,21 @@ def _ctx() -> Context:
     type=click.Choice(["en", "bg"]),
     help="Language of the screens (default: from the locale, else English).",
 )
+@click.option(
+    "--home",
+    type=click.Choice(["orders", "monitor"]),
+    help="Screen the app opens on (default: the settings file, else orders).",
+)
 @click.version_option(__version__, prog_name="tui-orders")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, user: str | None, lang: str | None) -> None:
+def cli(
+    ctx: click.Context, db: str | None, user: str | None, lang: str | None, home: str | None
+) -> None:
     """tui-orders: customer orders from the signed contract to the last payment and shipment.
 
     With no command, opens the terminal app on the configured database.
     """
-    ctx.obj = Context(db, user, lang)
+    ctx.obj = Context(db, user, lang, home)
     if ctx.invoked_subcommand is None:
         with _user_errors():
             _run_app(ctx.obj)
@@ -113,7 +123,9 @@ def _run_app(context: Context) -> None:
     # scanner can point fd 2 (libzbar's and OpenCV's C-level warnings) at a log file.
     protect_terminal_stderr()
 
-    app = create_app(database=context.db_option, user=context.user, lang=context.lang)
+    app = create_app(
+        database=context.db_option, user=context.user, lang=context.lang, home=context.home
+    )
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

@@ -21,6 +21,16 @@ SCREENS = (
     ("show_clients", "Go to clients"),
     ("show_articles", "Go to articles"),
     ("show_taxes", "Go to taxes"),
+    ("show_links", "Go to production and purchase orders"),
+    ("show_offers", "Go to offers"),
+    ("show_monitor", "Go to the monitor"),
+    ("show_reports", "Go to reports"),
+)
+
+#: (action of the app, English name, home screen it chooses): saved in the settings file
+HOME_CHOICES = (
+    ("make_home('monitor')", "Make the monitor the home screen", "monitor"),
+    ("make_home('orders')", "Make the orders list the home screen", "orders"),
 )
 
 
@@ -56,6 +66,10 @@ class ScreenCommands(Provider):
         for action, name in SCREENS:
             title = _(name)
             if title not in titles and self.app.check_action(action, ()) is not False:
+                commands.append((title, title, partial(self.app.run_action, action)))
+        for action, name, home in HOME_CHOICES:
+            if getattr(self.app, "home", None) not in (None, home):
+                title = _(name)
                 commands.append((title, title, partial(self.app.run_action, action)))
         return commands
 

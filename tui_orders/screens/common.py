@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from rich.text import Text
 from textual.app import App
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.worker import Worker
 
 from ..data.errors import ConflictError, OrdersError
@@ -18,6 +19,33 @@ T = TypeVar("T")
 def plain(value: object) -> Text:
     """User text as text: ``[bold]x[/]`` in a client's name stays exactly that on screen."""
     return Text("" if value is None else str(value))
+
+
+def set_breakpoint_classes(screen: Screen[Any]) -> None:
+    """Give ``screen`` the classes of its HORIZONTAL_BREAKPOINTS / VERTICAL_BREAKPOINTS for
+    the terminal's size now, as Textual does when the screen gets its first Resize event: that
+    comes after the first frame, which would be drawn (and laid out) with the wrong layout and
+    then again. Call it before the screen is laid out (in ``compose``)."""
+    app = screen.app
+    horizontal = (
+        app.HORIZONTAL_BREAKPOINTS
+        if screen.HORIZONTAL_BREAKPOINTS is None
+        else screen.HORIZONTAL_BREAKPOINTS
+    ) or []
+    vertical = (
+        app.VERTICAL_BREAKPOINTS
+        if screen.VERTICAL_BREAKPOINTS is None
+        else screen.VERTICAL_BREAKPOINTS
+    ) or []
+    if not (horizontal or vertical):
+        return
+    width, height = app.size
+    classes = {name: False for _, name in horizontal + vertical}
+    for name in screen._get_breakpoint_classes(width, horizontal):
+        classes[name] = True
+    for name in screen._get_breakpoint_classes(height, vertical):
+        classes[name] = True
+    screen.update_classes(classes, animate=False)
 
 
 def run_db(

@@ -8,7 +8,7 @@ something, the window and the pane are read again, the cursor staying on the sam
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -23,8 +23,8 @@ from ..data.queries import OrderSort
 from ..i18n import _, format_date, status_label
 from ..widgets.footer import Footer
 from ..widgets.order_summary import OrderSummary
-from ..widgets.order_table import ListQuery, OrderTable
-from .common import run_db
+from ..widgets.order_table import ListQuery, OrderTable, _Window, first_window
+from .common import run_db, set_breakpoint_classes
 
 #: seconds of quiet typing before the search reloads the list
 SEARCH_DEBOUNCE = 0.15
@@ -35,6 +35,16 @@ SORT_WORDS = {
     OrderSort.NUMBER: "number",
     OrderSort.CREATED: "created",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class HomePrefetch:
+    """What :class:`OrdersScreen` shows first, read before it is built (in the worker that
+    opens the database), so its first frame already holds the list."""
+
+    #: the change marker, read before the rows (a change after it shows on the next poll)
+    marker: int
+    window: _Window
 
 
 class SearchInput(Input):
@@ -104,25 +114,34 @@ class OrdersScreen(Screen[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, prefetch: HomePrefetch | None = None) -> None:
         super().__init__()
+        self._prefetch = prefetch
         # set before the Header watches it (setting it in on_mount races the Header's mount)
         self.sub_title = _("Orders")
         self._search_timer: Timer | None = None
-        self._marker: int | None = None
+        self._marker: int | None = prefetch.marker if prefetch else None
         #: another terminal changed something while a screen covered this one
         self._stale = False
         self._polling = False
         self._had_order = False
         self._state_text = ""
+        self._resumed = False
+        #: the list has been drawn once
+        self._painted = False
 
     def compose(self) -> ComposeResult:
+        set_breakpoint_classes(self)  # the first frame already in the layout for this size
         yield Header()
         with Horizontal(id="orders-top"):
             yield SearchInput(placeholder=_("/ number or client"), id="orders-search", compact=True)
             yield Static(id="orders-state", markup=False)
         with Container(id="orders-body"):
-            yield OrderTable(self.app_today(), id="orders-table")
+            yield OrderTable(
+                self.app_today(),
+                first=self._prefetch.window if self._prefetch else None,
+                id="orders-table",
+            )
             yield OrderSummary(id="orders-summary")
         yield Footer()
 
@@ -140,23 +159,91 @@ class OrdersScreen(Screen[None]):
     def summary(self) -> OrderSummary:
         return self.query_one(OrderSummary)
 
+    @staticmethod
+    def prefetch() -> HomePrefetch:
+        """Read what the screen shows first (database calls: run it in a worker)."""
+        marker = queries.change_marker()
+        return HomePrefetch(marker, first_window())
+
     def on_mount(self) -> None:
         self.table.focus()
-        self.table.load()
+        self.table.start(self._rows_on_screen())
+        self._prefetch = None
         self._update_state()
-        run_db(self, queries.change_marker, self._marker_read, group="orders-poll")
+        if self._marker is None:
+            run_db(self, queries.change_marker, self._marker_read, group="orders-poll")
         poll = float(getattr(self.app, "poll_seconds", 2.0) or 0)
         if poll > 0:
             self.set_interval(poll, self._poll)
 
+    def _rows_on_screen(self) -> int:
+        """At most how many rows the list shows in the first frame (it is not laid out yet):
+        the terminal's lines but the header, the search line and the footer; on a narrow
+        terminal 3fr of them (the pane below has 2fr), and a line or two to spare."""
+        lines = max(1, self.app.size.height - 3)
+        if self.has_class("-narrow"):
+            lines = lines * 3 // 5 + 2
+        return lines
+
+    @classmethod
+    def prepare_styles(cls, app: Any) -> None:
+        """Parse the default styles of the screen's widgets into ``app``'s stylesheet (Textual
+        does it when they are first mounted, in the way of the first frame): the app calls it
+        while the database opens and the UI thread has nothing else to do. Mounting them
+        then finds their styles parsed (``add_source`` of the same CSS is a no-op)."""
+        import datetime as dt
+
+        from textual.containers import VerticalScroll
+        from textual.scrollbar import ScrollBar, ScrollBarCorner
+        from textual.widgets._header import HeaderClockSpace, HeaderIcon, HeaderTitle
+
+        widgets = [
+            cls(),
+            Header(),
+            HeaderIcon(),
+            HeaderTitle(),
+            HeaderClockSpace(),
+            Horizontal(),
+            SearchInput(),
+            Static(),
+            Container(),
+            OrderTable(dt.date.today()),
+            OrderSummary(),
+            VerticalScroll(),
+            ScrollBar(),
+            ScrollBarCorner(),
+            Footer(),
+        ]
+        stylesheet = app.stylesheet
+        for widget in widgets:
+            for read_from, css, tie_breaker, scope in widget._get_default_css():
+                stylesheet.add_source(
+                    css,
+                    read_from=read_from,
+                    is_default_css=True,
+                    tie_breaker=tie_breaker,
+                    scope=scope,
+                )
+        stylesheet.rules_map  # noqa: B018 - parses, and maps the rules, now
+
     # ------------------------------------------------------------------ list events
 
     def on_order_table_order_highlighted(self, event: OrderTable.OrderHighlighted) -> None:
-        self.summary.show(event.order_id)
+        # before the first frame, the pane waits (its reading would only slow that frame down)
+        if self._painted:
+            self.summary.show(event.order_id)
         # the Footer redraws on a bindings refresh: only when Open/Edit change state
         if (event.order_id is not None) != self._had_order:
             self._had_order = event.order_id is not None
             self.refresh_bindings()
+
+    def _first_frame_drawn(self) -> None:
+        """The work that would only have delayed the first frame: the rest of the list's
+        first window, counting it, the order under the cursor in the pane."""
+        self._painted = True
+        self.table.first_frame_drawn()
+        if self.table.loaded:
+            self.summary.show(self.table.current_order_id())
 
     def on_order_table_window_changed(self, event: OrderTable.WindowChanged) -> None:
         self._update_state()
@@ -295,7 +382,13 @@ class OrdersScreen(Screen[None]):
     # ------------------------------------------------------------------ live refresh
 
     def on_screen_resume(self) -> None:
-        # back from an order, a form or help: what was saved there shows in the list
+        # back from an order, a form or help: what was saved there shows in the list (not on
+        # the first resume, when the screen is pushed: its rows were just read)
+        if not self._resumed:
+            self._resumed = True
+            # the screen is current now: this runs once its first frame is drawn
+            self.call_after_refresh(self._first_frame_drawn)
+            return
         if self.table.loaded:
             self._refresh_data()
 

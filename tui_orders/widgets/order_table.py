@@ -20,7 +20,6 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from ..data import queries
-from ..data.orders import get_order
 from ..data.queries import OPEN_STATUSES, OrderFilter, OrderRow, OrderSort
 from ..i18n import _, format_amount, format_date, status_label
 from ..screens.common import plain, run_db
@@ -115,6 +114,18 @@ class _Window:
     at_end: bool
 
 
+#: what the list shows when it opens: what is still open, by deadline (x clears to every order)
+INITIAL_QUERY = ListQuery(statuses=OPEN_STATUSES)
+
+
+def first_window(query: ListQuery = INITIAL_QUERY) -> _Window:
+    """The first rows of ``query`` (database calls: run it in a worker)."""
+    rows = queries.fetch_orders(
+        query.order_filter(), query.sort, descending=query.descending, limit=WINDOW
+    )
+    return _Window(rows, 0, True, len(rows) < WINDOW)
+
+
 class OrderTable(DataTable[Text]):
     """The windowed order list. Post :class:`OrderTable.OrderHighlighted` when the order under
     the cursor changes and :class:`OrderTable.WindowChanged` when the window or the count did;
@@ -152,11 +163,13 @@ class OrderTable(DataTable[Text]):
     class WindowChanged(Message):
         pass
 
-    def __init__(self, today: dt.date, **kwargs: Any) -> None:
+    def __init__(self, today: dt.date, *, first: _Window | None = None, **kwargs: Any) -> None:
+        """``first``: the rows of :data:`INITIAL_QUERY` when already read
+        (:func:`first_window`), shown as soon as the table is mounted."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.today = today
-        # the working view: what is still open, by deadline (x clears to every order)
-        self.query_state = ListQuery(statuses=OPEN_STATUSES)
+        self.query_state = INITIAL_QUERY
+        self._first = first
         self.rows_held: list[OrderRow] = []
         self.window_offset: int | None = 0
         self.at_start = True
@@ -170,6 +183,9 @@ class OrderTable(DataTable[Text]):
         self._filter_cache: tuple[ListQuery, OrderFilter] | None = None
         self._rebuilding = False
         self.compact = False
+        #: rows of the first window still to add, with the window and the styles
+        self._pending_rows: tuple[list[OrderRow], list[OrderRow], dict[str, Style]] | None = None
+        self._count_pending = False
 
     def on_mount(self) -> None:
         # Under 100 columns (an 80x24 SSH terminal) the list keeps what fits without scrolling
@@ -223,6 +239,29 @@ class OrderTable(DataTable[Text]):
         flt = query.order_filter()
         self._filter_cache = (query, flt)
         return flt
+
+    def start(self, rows_on_screen: int | None = None) -> None:
+        """Show the first window: the one read ahead with the screen, else read it now.
+        ``rows_on_screen``: at most how many rows the first frame can show (default: as many
+        as the terminal has lines); the rest of the window is added right after that frame
+        (measuring and adding 150 rows would delay it)."""
+        window, self._first = self._first, None
+        if window is None or self.query_state != INITIAL_QUERY:
+            self.load()
+            return
+        self._generation += 1
+        self._show(window, None, first_rows=rows_on_screen or self.app.size.height)
+        self._count_pending = True
+
+    def first_frame_drawn(self) -> None:
+        """After :meth:`start`: the rest of the first window, and counting (which may take a
+        while on a big database), once the first rows are on screen."""
+        pending, self._pending_rows = self._pending_rows, None
+        if pending is not None:
+            self._add_later(*pending)
+        if self._count_pending:
+            self._count_pending = False
+            self._count()
 
     def load(self, query: ListQuery | None = None, *, keep_id: int | None = None) -> None:
         """Show the first window of ``query`` (default: the current one) and count it."""
@@ -288,6 +327,8 @@ class OrderTable(DataTable[Text]):
         q = self.query_state
 
         def work() -> _Window:
+            from ..data.orders import get_order  # the whole order service: not at start-up
+
             flt = self._filter(q)
             number = get_order(order_id).number
             found = [
@@ -416,7 +457,17 @@ class OrderTable(DataTable[Text]):
             paid,
         ]
 
-    def _show(self, window: _Window, keep_id: int | None, *, last: bool = False) -> None:
+    def _show(
+        self,
+        window: _Window,
+        keep_id: int | None,
+        *,
+        last: bool = False,
+        first_rows: int | None = None,
+    ) -> None:
+        """Hold ``window``, the cursor on ``keep_id`` (else where it was on screen).
+        ``first_rows``: add only that many rows now and the others after the next refresh
+        (a first window, the cursor at its top)."""
         old_index = self.cursor_row if self.rows_held else 0
         screen_offset = old_index - int(self.scroll_y)
         styles = {
@@ -432,12 +483,17 @@ class OrderTable(DataTable[Text]):
         if keep_id is not None and not last:
             index = next((i for i, r in enumerate(window.rows) if r.id == keep_id), old_index)
         index = max(0, min(index, len(window.rows) - 1))
+        now, later = window.rows, []
+        if first_rows is not None and index < first_rows:
+            now, later = window.rows[:first_rows], window.rows[first_rows:]
         self._rebuilding = True
         try:
             with self.app.batch_update():
                 self.clear()
-                for row in window.rows:
+                for row in now:
                     self.add_row(*self._cells(row, styles), key=str(row.id))
+                # the rest: when the screen says its first frame is drawn
+                self._pending_rows = (window.rows, later, styles) if later else None
                 if window.rows:
                     self.move_cursor(row=index, animate=False, scroll=False)
         finally:
@@ -448,6 +504,19 @@ class OrderTable(DataTable[Text]):
             self.call_after_refresh(self.scroll_to, y=top, animate=False, immediate=True)
         self.post_message(self.WindowChanged())
         self._announce()
+
+    def _add_later(
+        self, held: list[OrderRow], rows: list[OrderRow], styles: dict[str, Style]
+    ) -> None:
+        """The rest of a window :meth:`_show` added in part (unless another one replaced it)."""
+        if self.rows_held is not held:
+            return
+        self._rebuilding = True
+        try:
+            for row in rows:
+                self.add_row(*self._cells(row, styles), key=str(row.id))
+        finally:
+            self._rebuilding = False
 
     def _announce(self) -> None:
         order_id = self.current_order_id()
