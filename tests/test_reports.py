@@ -473,3 +473,218 @@ def test_model_recovers_season_and_trend() -> None:
     assert math.isclose(math.exp(model.slope * 12), 1.1, rel_tol=1e-9)
     assert math.isclose(model.predict(24_035), series[24_035], rel_tol=1e-9)
     assert reports.fit_model({1: 1.0}) is None
+
+
+# --------------------------------------------------------------------------- SQL vs a reference
+#
+# The reports' SQL is shaped for speed (terms read off a partial index in running-sum order,
+# the orders with an open document apart, the not-yet-due money from per-order totals, the
+# receipts by currency from the payments' own currency less the cancelled orders'): checked
+# here against the rules computed plainly in Python from the records, on a random data set
+# with every kind of item, for several dates and filters.
+
+
+def _random_case(seed: int) -> None:
+    rnd = random.Random(seed)
+    clients = ["Alpha Ltd", "Beta OOD", "Gamma AG"]
+    orders = []
+    for n in range(60):
+        total = rnd.choice([100, 250, 400, 1000])
+        terms = []
+        start = day("2026-01-01") + dt.timedelta(days=rnd.randrange(0, 120))
+        for k in range(rnd.choice([0, 1, 1, 2, 3])):
+            due = start + dt.timedelta(days=rnd.choice([0, 0, 10, 30, 45]) * k)
+            terms.append(TermRec(f"t{k}", due, D(rnd.choice([50, 100, 150, total // 2]))))
+        documents = []
+        payments = []
+        if rnd.random() < 0.4:  # an invoice of no term, sometimes with a duplicate
+            due = start + dt.timedelta(days=rnd.choice([-20, 0, 15, 60]))
+            number = f"INV-{n}"
+            issued = start - dt.timedelta(days=30)
+            documents.append(DocumentRec("invoice", number, D(total // 2), issued, due))
+            if rnd.random() < 0.5:
+                documents.append(
+                    DocumentRec("proforma", f"PF-{n}", D(total // 2), issued, due, None, number)
+                )
+            if rnd.random() < 0.5:
+                payments.append(_pay(str(start), str(total // 5), (number, str(total // 5))))
+        if terms and rnd.random() < 0.5:  # an invoice of a term
+            documents.append(
+                DocumentRec("invoice", f"TI-{n}", terms[0].amount, start, terms[0].due, "t0")
+            )
+            if rnd.random() < 0.5:
+                payments.append(_pay(str(start), "20", (f"TI-{n}", "20")))
+        for _ in range(rnd.choice([0, 0, 1, 2])):  # without basis
+            paid_on = start + dt.timedelta(days=rnd.randrange(0, 90))
+            payments.append(_pay(str(paid_on), str(rnd.choice([10, 60, 300]))))
+        cancelled = rnd.random() < 0.1
+        orders.append(
+            _order(
+                rnd.choice(clients),
+                str(total),
+                created=str(start - dt.timedelta(days=5)),
+                payment_terms=terms,
+                documents=documents,
+                payments=payments,
+                cancelled=cancelled,
+                cancel_reason="x" if cancelled else "",
+            )
+        )
+    _load(*orders)
+
+
+def _reference_items(
+    client: str | None = None, currency: str | None = None
+) -> list[tuple[str, str, str, str, dt.date, str, int]]:
+    """(order, client, kind, name, due, currency, effective cents) of every open item with
+    money left, by the rules of the module docstring, computed item by item in Python."""
+    from tui_orders.data.models import Client, FinancialDocument, Order, PaymentTerm
+
+    out = []
+    for o in Order.select().where(Order.cancelled == False):  # noqa: E712
+        cname = Client.get_by_id(o.client_id).name
+        if client is not None and client.lower() not in cname.lower():
+            continue
+        if currency is not None and o.currency != currency:
+            continue
+        items = [
+            (t.due, 0, t.position, t.id, int((t.amount - t.paid) * 100), "term", t.name)
+            for t in PaymentTerm.select().where(PaymentTerm.order == o.id)
+            if t.paid < t.amount
+        ]
+        items += [
+            (d.due or d.issued, 1, 0, d.id, int((d.amount - d.paid) * 100), "document", d.number)
+            for d in FinancialDocument.select().where(FinancialDocument.order == o.id)
+            if d.term_id is None and d.duplicate_of_id is None and d.paid < d.amount
+        ]
+        u = int(o.unallocated * 100)
+        cap = max(int((o.total - o.paid) * 100), 0)
+
+        def e(x: int, u: int = u, cap: int = cap) -> int:
+            return min(max(x - u, 0), cap)
+
+        cum = 0
+        for due, _k, _p, _id, rem, kind, name in sorted(items):
+            cum += rem
+            eff = e(cum) - e(cum - rem)
+            if eff > 0:
+                out.append((o.number, cname, kind, name, due, o.currency, eff))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_open_items_sql_matches_the_rules_item_by_item(db: Database, seed: int) -> None:
+    _random_case(seed)
+    for as_of in (day("2025-12-01"), day("2026-02-10"), day("2026-04-01"), day("2027-01-01")):
+        for client, currency in ((None, None), ("alpha", None), (None, "EUR"), (None, "BGN")):
+            ref = _reference_items(client, currency)
+            rep = reports.overdue(as_of, client=client, currency=currency)
+            late = sorted(
+                (o, c, k, n, due, cur, D(cents).scaleb(-2))
+                for o, c, k, n, due, cur, cents in ref
+                if due < as_of
+            )
+            got = [
+                (r.order, r.client, r.kind, r.name, r.due, r.currency, r.remaining)
+                for r in rep.rows
+            ]
+            assert sorted(got) == late
+            assert got == sorted(got, key=lambda r: (r[1], r[5], r[4], r[0], r[2], r[3]))
+            for s in rep.summary:
+                assert s.not_yet_due == sum(
+                    (D(x[6]).scaleb(-2) for x in ref if x[5] == s.currency and x[4] >= as_of),
+                    D("0.00"),
+                )
+                assert s.overdue == sum(
+                    (D(x[6]).scaleb(-2) for x in ref if x[5] == s.currency and x[4] < as_of),
+                    D("0.00"),
+                )
+            assert {s.currency for s in rep.summary} == {x[5] for x in ref}
+            # receipts of a window: the items due in it
+            start, end = as_of - dt.timedelta(days=40), as_of + dt.timedelta(days=40)
+            rec = reports.receipts(start, end, "day", client=client, currency=currency, as_of=as_of)
+            want: dict[tuple[str, str], list[int]] = {}
+            for _o, _c, _k, _n, due, cur, cents in ref:
+                if start <= due <= end:
+                    want.setdefault((due.isoformat(), cur), [0, 0])[due < as_of] += cents
+            got_rec = {
+                (r.period, r.currency): [int(r.expected * 100), int(r.overdue * 100)]
+                for r in rec.rows
+                if r.expected or r.overdue
+            }
+            assert got_rec == want
+
+
+def _reference_receipts(
+    until: dt.date, client: str | None = None, currency: str | None = None
+) -> dict[str, dict[int, int]]:
+    from tui_orders.data.models import Client, Order, Payment
+
+    out: dict[str, dict[int, int]] = {}
+    last = until.year * 12 + until.month - 1
+    for p in Payment.select():
+        o = Order.get_by_id(p.order_id)
+        if o.cancelled or (currency is not None and o.currency != currency):
+            continue
+        if client is not None and client not in Client.get_by_id(o.client_id).name.lower():
+            continue
+        m = p.date.year * 12 + p.date.month - 1
+        if m > last:
+            continue
+        months = out.setdefault(o.currency, {})
+        months[m] = months.get(m, 0) + (int(p.amount * 100) if p.date < until else 0)
+    return out
+
+
+def test_forecast_receipts_leave_out_cancelled_orders_and_later_payments(db: Database) -> None:
+    _load(
+        _order("Alpha Ltd", "500", payments=[_pay("2026-01-10", "100"), _pay("2026-03-20", "50")]),
+        # cancelled: its payments count nowhere, even in a month only they have (February)
+        _order(
+            "Alpha Ltd",
+            "300",
+            cancelled=True,
+            cancel_reason="x",
+            payments=[_pay("2026-01-11", "70"), _pay("2026-02-05", "30")],
+        ),
+        # a currency only a cancelled order has: no series at all
+        _order(
+            "Beta OOD", "90", cancelled=True, cancel_reason="x", payments=[_pay("2026-01-02", "9")]
+        ),
+        _order("Gamma AG", "200", payments=[_pay("2026-03-01", "20"), _pay("2026-04-02", "5")]),
+    )
+    until = day("2026-03-15")
+    assert reports._monthly_receipts(until, None, None) == {
+        # January 100 (not the cancelled 70), no February, March 20 (the 50 of 03-20 is after
+        # the date: its month is listed with what came before); April is after the month
+        "EUR": {2026 * 12: 10000, 2026 * 12 + 2: 2000},
+    }
+    assert reports._monthly_receipts(until, None, None) == _reference_receipts(until)
+    for client, currency in ((None, "EUR"), (None, "BGN"), ("alpha", None), ("beta", None)):
+        ids = reports._client_ids(client)
+        assert reports._monthly_receipts(until, ids, currency) == _reference_receipts(
+            until, client, currency
+        )
+
+
+def test_payments_carry_their_order_currency(db: Database) -> None:
+    from tui_orders.data import orders, recompute
+    from tui_orders.data.models import Order, Payment
+
+    _load(
+        _order("Beta OOD", "100", number="2026-00001", payments=[_pay("2026-01-10", "10")]),
+        _order("Alpha Ltd", "100", number="2026-00002"),
+    )
+    orders.record_payment("2026-00002", "2026-01-12", "25")
+    assert {(p.order.number, p.currency) for p in Payment.select().join(Order)} == {
+        ("2026-00001", "BGN"),
+        ("2026-00002", "EUR"),
+    }
+    assert recompute.check() == []
+    Payment.update(currency="USD").where(Payment.amount == D("25")).execute()
+    found = recompute.check()
+    assert [(d.order_number, d.field, d.stored, d.expected) for d in found] == [
+        ("2026-00002", "currency", "USD", "EUR")
+    ]
+    recompute.check(repair=True)
+    assert recompute.check() == []

@@ -20,6 +20,7 @@ from tui_orders.data.models import (
     OfferItem,
     Order,
     OrderItem,
+    Payment,
     SchemaVersion,
 )
 
@@ -59,11 +60,16 @@ V1_DATA = {
 
 def make_v1_database(url: str) -> Database:
     """An empty database given exactly the schema-1 shape: no attachment table, no
-    ``offer.version``, no ``linked_order(kind, number)`` index; stamped version 1."""
+    ``offer.version``, no ``linked_order(kind, number)`` index, no ``payment.currency`` nor
+    the reports' indexes; stamped version 1."""
     db = open_database(url, migrate=False)
     db.create_tables([m for m in ALL_MODELS if m is not Attachment])
     db.execute_sql('ALTER TABLE "offer" DROP COLUMN "version"')
     db.execute_sql('DROP INDEX "linked_order_kind_number"')
+    for index in ("order_book", "order_cancelled", "payment_term_open"):
+        db.execute_sql(f'DROP INDEX "{index}"')
+    db.execute_sql('DROP INDEX "payment_currency_date_amount"')
+    db.execute_sql('ALTER TABLE "payment" DROP COLUMN "currency"')
     SchemaVersion.create(version=1)
     return db
 
@@ -137,3 +143,28 @@ def test_migration_runs_once_when_already_at_2(db_url: str) -> None:
     db = open_database(db_url)
     assert schema.migrate_schema(db) == 2
     assert [row.version for row in SchemaVersion.select()] == [2]
+
+
+def test_migration_gives_payments_their_order_currency(db_url: str) -> None:
+    """Schema 2 copies the order's currency onto its payments (the forecast reads it)."""
+    db = make_v1_database(db_url)
+    interchange.import_data(V1_DATA)
+    # a schema-1 payment row (the loader of this version writes the schema-2 columns)
+    db.execute_sql(
+        'INSERT INTO "payment" ("order_id", "date", "amount", "note", "unallocated") '
+        "SELECT id, '2026-03-01', 500, '', 500 FROM \"order\""
+    )
+    close_database()
+    open_database(db_url)  # migrates
+    assert [(p.currency, p.amount) for p in Payment.select()] == [("EUR", Decimal("5.00"))]
+    assert not [d for d in recompute.check() if d.field == "currency"]
+    assert {i.name for i in Payment._meta.database.get_indexes("payment")} >= {
+        "payment_currency_date_amount"
+    }
+    assert {i.name for i in Payment._meta.database.get_indexes("payment_term")} >= {
+        "payment_term_open"
+    }
+    assert {i.name for i in Payment._meta.database.get_indexes("order")} >= {
+        "order_book",
+        "order_cancelled",
+    }

@@ -715,7 +715,11 @@ def record_payment(
     value = parse_money(amount)
     checked = _check_allocations(order.id, value, allocations)
     payment = Payment.create(
-        order=order.id, date=_date(date, "payment date"), amount=value, note=note or ""
+        order=order.id,
+        date=_date(date, "payment date"),
+        amount=value,
+        note=note or "",
+        currency=order.currency,
     )
     for doc, part in checked:
         Allocation.create(payment=payment, document=doc, amount=part)

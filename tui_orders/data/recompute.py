@@ -196,18 +196,20 @@ def _diff_and_fix(
         if changes:
             updates.append((model, row_id, changes))
 
+    currencies: dict[int, str] = {}
     for row in (
-        Order.select(Order.id, *[getattr(Order, f) for f in ORDER_FIELDS])
+        Order.select(Order.id, Order.currency, *[getattr(Order, f) for f in ORDER_FIELDS])
         .where(_of_orders(Order.id, ids, id_range))
         .tuples()
     ):
         s = states[row[0]]
+        currencies[row[0]] = row[1]
         compare(
             Order,
             "order",
             row[0],
             row[0],
-            ((f, row[n + 1], getattr(s, f)) for n, f in enumerate(ORDER_FIELDS)),
+            ((f, row[n + 2], getattr(s, f)) for n, f in enumerate(ORDER_FIELDS)),
         )
     for iid, oid, pos, amount, delivered in (
         OrderItem.select(
@@ -265,8 +267,10 @@ def _diff_and_fix(
             oid,
             (("paid", paid, s.doc_paid[did]), ("status", status, s.doc_status[did])),
         )
-    for pid, oid, date, unallocated in (
-        Payment.select(Payment.id, Payment.order, Payment.date, Payment.unallocated)
+    for pid, oid, date, unallocated, currency in (
+        Payment.select(
+            Payment.id, Payment.order, Payment.date, Payment.unallocated, Payment.currency
+        )
         .where(_of_orders(Payment.order, ids, id_range))
         .tuples()
     ):
@@ -276,7 +280,11 @@ def _diff_and_fix(
             f"payment of {date.isoformat()}",
             pid,
             oid,
-            (("unallocated", unallocated, s.payment_unallocated[pid]),),
+            (
+                ("unallocated", unallocated, s.payment_unallocated[pid]),
+                # the order's, copied for the reports (schema 2)
+                ("currency", currency, currencies[oid]),
+            ),
         )
     if repair:
         for model, row_id, changes in updates:

@@ -122,54 +122,162 @@ def _currency(currency: str | None) -> str | None:
 
 
 def _order_filters(
-    client_ids: list[int] | None, currency: str | None, alias: str = "o"
+    client_ids: list[int] | None,
+    currency: str | None,
+    alias: str = "o",
+    *,
+    currency_index: bool = True,
 ) -> tuple[str, list[Any]]:
-    """``AND ...`` conditions on the order (not cancelled, client, currency) and their params."""
+    """``AND ...`` conditions on the order (not cancelled, client, currency) and their params.
+
+    ``currency_index=False``: SQLite is not to look the orders up by currency (through the
+    ``order_book`` index, reading a third of the table), when another index (the creation
+    date's) finds them faster.
+    """
     sql = f" AND NOT {alias}.cancelled"
     params: list[Any] = []
     if client_ids is not None:
         sql += f" AND {alias}.client_id IN ({', '.join('?' for _ in client_ids)})"
         params += client_ids
     if currency is not None:
-        sql += f" AND {alias}.currency = ?"
+        plus = "+" if not currency_index and is_sqlite() else ""
+        sql += f" AND {plus}{alias}.currency = ?"
         params.append(currency)
     return sql, params
 
 
-def _open_items_sql(filters: str, *, named: bool = False) -> str:
+def _scope(client_ids: list[int] | None, currency: str | None) -> str:
+    """How the order filters reach the open terms: ``narrow`` (a client's few orders: their
+    terms are sought through them), ``join`` (one currency: each term's order is looked up
+    before the running sums, which then run over the kept terms only), ``all`` (every order
+    not cancelled: the terms are all read, their orders looked up after the running sums)."""
+    if client_ids is not None:
+        return "narrow"
+    return "join" if currency is not None else "all"
+
+
+def _term_scope(filters: str, scope: str) -> tuple[str, str]:
+    """``FROM`` and extra ``WHERE`` of the open terms (alias ``t``) for a :func:`_scope`;
+    with ``narrow`` and ``join`` the conditions take the filters' params."""
+    if scope == "narrow":
+        return (
+            "payment_term t",
+            f' AND t.order_id IN (SELECT o.id FROM "order" o WHERE 1 = 1{filters})',
+        )
+    if scope == "join":
+        return 'payment_term t CROSS JOIN "order" o', f" AND o.id = t.order_id{filters}"
+    return "payment_term t", ""
+
+
+def _open_items_sql(
+    filters: str, filter_params: Sequence[Any], *, due_to: Any = None, scope: str = "all"
+) -> tuple[str, list[Any]]:
     """The CTEs ending in ``open_items``: every open item of every kept order with its
-    ``eff``ective remaining (see the module docstring); ``named`` adds the order's number and
-    client and the item's name (``onum``, ``cid``, ``iname``)."""
-    term_name, doc_name = (", t.name", ", d.number") if named else ("", "")
-    extra = ", o.number AS onum, o.client_id AS cid, i.iname" if named else ""
-    cum = (
-        "SUM(i.rem) OVER (PARTITION BY i.oid ORDER BY i.due, i.kind, i.pos, i.rid "
-        "ROWS UNBOUNDED PRECEDING)"
-    )
+    ``eff``ective remaining (see the module docstring), the order's number and client (``onum``,
+    ``cid``), the item's ``kind`` (0 term, 1 document) and id (``rid``); and their params.
+
+    ``due_to`` (a date parameter) leaves out the items due after it: an item's effective
+    remaining depends only on the order's items due before it (in due order), never after.
+    ``scope`` (see :func:`_scope`) says how the filters are applied to the terms.
+
+    Shaped for SQLite (PostgreSQL is indifferent): the open terms of the orders without an
+    open document (nearly all) are read straight off the partial index ``payment_term_open``
+    (order, due, position, id), already in the running sum's order, so the window needs no
+    sort; only the few orders with an open document get their terms and documents merged and
+    sorted. The order is looked up once per item, after the running sums (partitions are
+    orders: leaving orders out after the window is the same as before it). ``open_items`` is
+    to be read once: SQLite would materialize it otherwise.
+    """
+    rows = "ROWS UNBOUNDED PRECEDING"
+    t_due = " AND t.due <= ?" if due_to is not None else ""
+    t_from, t_where = _term_scope(filters, scope)
+    t_due += t_where
+    d_due = " AND COALESCE(d.due, d.issued) <= ?" if due_to is not None else ""
     top = f"{_least(_greatest('x.cum - x.u', '0'), 'x.cap')}"
     low = f"{_least(_greatest('x.cum - x.rem - x.u', '0'), 'x.cap')}"
     # ``+d.duplicate_of_id``: SQLite is to find the few documents without a term through the
     # term index, not the many originals through the duplicate index (and read each row).
-    return f"""
-items AS (
-    SELECT t.order_id AS oid, t.due AS due, 0 AS kind, t.position AS pos, t.id AS rid,
-           t.amount - t.paid AS rem{term_name}{" AS iname" if named else ""}
-    FROM payment_term t
-    WHERE t.paid < t.amount
-    UNION ALL
-    SELECT d.order_id, COALESCE(d.due, d.issued), 1, 0, d.id, d.amount - d.paid{doc_name}
+    sql = f"""
+docs AS (
+    SELECT d.order_id AS oid, COALESCE(d.due, d.issued) AS due, d.id AS rid,
+           d.amount - d.paid AS rem
     FROM financial_document d
-    WHERE d.term_id IS NULL AND +d.duplicate_of_id IS NULL AND d.paid < d.amount
+    WHERE d.term_id IS NULL AND +d.duplicate_of_id IS NULL AND d.paid < d.amount{d_due}
+),
+plain AS (
+    SELECT t.order_id AS oid, t.due AS due, 0 AS kind, t.id AS rid, t.amount - t.paid AS rem,
+           SUM(t.amount - t.paid) OVER (
+               PARTITION BY t.order_id ORDER BY t.due, t.position, t.id {rows}) AS cum
+    FROM {t_from}
+    WHERE t.paid < t.amount{t_due} AND t.order_id NOT IN (SELECT oid FROM docs)
+),
+mixed AS (
+    SELECT i.oid, i.due, i.kind, i.rid, i.rem,
+           SUM(i.rem) OVER (PARTITION BY i.oid ORDER BY i.due, i.kind, i.pos, i.rid {rows})
+           AS cum
+    FROM (
+        SELECT t.order_id AS oid, t.due AS due, 0 AS kind, t.position AS pos, t.id AS rid,
+               t.amount - t.paid AS rem
+        FROM {t_from}
+        WHERE t.paid < t.amount{t_due} AND t.order_id IN (SELECT oid FROM docs)
+        UNION ALL
+        SELECT oid, due, 1, 0, rid, rem FROM docs
+    ) i
 ),
 ranked AS (
-    SELECT i.oid, i.due, i.kind, i.rid, i.rem, o.currency AS currency, o.unallocated AS u,
-           {_greatest("o.total - o.paid", "0")} AS cap, {cum} AS cum{extra}
-    FROM items i CROSS JOIN "order" o
+    SELECT i.oid, i.due, i.kind, i.rid, i.rem, i.cum, o.currency AS currency,
+           o.unallocated AS u, {_greatest("o.total - o.paid", "0")} AS cap,
+           o.number AS onum, o.client_id AS cid
+    FROM (SELECT * FROM plain UNION ALL SELECT * FROM mixed) i CROSS JOIN "order" o
     WHERE o.id = i.oid{filters}
 ),
 open_items AS (
     SELECT x.*, {top} - {low} AS eff FROM ranked x
 )"""
+    due = [due_to] if due_to is not None else []
+    terms = [*due, *filter_params] if scope != "all" else due
+    return sql, [*due, *terms, *terms, *filter_params]
+
+
+def _open_totals(filters: str, filter_params: Sequence[Any], scope: str) -> list[tuple[str, int]]:
+    """(currency, sum over the kept orders of ``E(C)``): with ``C`` all of an order's open
+    items' remaining, what its open items come to in all (see the module docstring).
+
+    Grouped per order straight off the partial index ``payment_term_open`` (no sort); the
+    few orders with an open document apart, as in :func:`_open_items_sql`.
+    """
+    docs = (
+        "SELECT d.order_id AS oid, d.amount - d.paid AS rem FROM financial_document d "
+        "WHERE d.term_id IS NULL AND +d.duplicate_of_id IS NULL AND d.paid < d.amount"
+    )
+    t_from, some = _term_scope(filters, scope)
+    e = _least(_greatest("x.c - o.unallocated", "0"), _greatest("o.total - o.paid", "0"))
+    sql = f"""
+WITH docs AS ({docs}),
+totals AS (
+    SELECT t.order_id AS oid, SUM(t.amount - t.paid) AS c
+    FROM {t_from}
+    WHERE t.paid < t.amount{some} AND t.order_id NOT IN (SELECT oid FROM docs)
+    GROUP BY t.order_id
+    UNION ALL
+    SELECT i.oid, SUM(i.rem)
+    FROM (
+        SELECT t.order_id AS oid, t.amount - t.paid AS rem
+        FROM {t_from}
+        WHERE t.paid < t.amount{some} AND t.order_id IN (SELECT oid FROM docs)
+        UNION ALL
+        SELECT oid, rem FROM docs
+    ) i
+    GROUP BY i.oid
+)
+SELECT o.currency, SUM({e})
+FROM totals x CROSS JOIN "order" o
+WHERE o.id = x.oid{filters}
+GROUP BY o.currency"""
+    some_params = list(filter_params) if scope != "all" else []
+    return [
+        (cur, int(cents)) for cur, cents in _run(sql, [*some_params, *some_params, *filter_params])
+    ]
 
 
 # --------------------------------------------------------------------------- periods
@@ -256,16 +364,15 @@ def _open_by_day(
     currency: str | None,
 ) -> list[tuple[str, dt.date, int]]:
     """(currency, due date, effective remaining in cents) of the open items due in the range."""
-    filters, params = _order_filters(client_ids, currency)
-    sql = (
-        "WITH"
-        + _open_items_sql(filters)
-        + """
-SELECT currency, due, SUM(eff) FROM open_items
-WHERE due >= ? AND due <= ? AND eff > 0
-GROUP BY currency, due"""
+    filters, fparams = _order_filters(client_ids, currency)
+    items, params = _open_items_sql(
+        filters, fparams, due_to=_param(date_to), scope=_scope(client_ids, currency)
     )
-    rows = _run(sql, [*params, _param(date_from), _param(date_to)])
+    sql = f"""WITH{items}
+SELECT currency, due, SUM(eff) FROM open_items
+WHERE due >= ? AND eff > 0
+GROUP BY currency, due"""
+    rows = _run(sql, [*params, _param(date_from)])
     return [(cur, _date(due), int(cents)) for cur, due, cents in rows]
 
 
@@ -366,47 +473,64 @@ def overdue(
     as_of = as_of or dt.date.today()
     client_ids = _client_ids(client)
     code = _currency(currency)
-    filters, params = _order_filters(client_ids, code)
-    sql = (
-        "WITH"
-        + _open_items_sql(filters, named=True)
-        + """
-SELECT 0, x.onum, c.name, x.kind, x.iname, x.due, x.currency, x.eff
-FROM open_items x JOIN client c ON c.id = x.cid
-WHERE x.due < ? AND x.eff > 0
-UNION ALL
-SELECT 1, NULL, NULL, NULL, NULL, NULL, currency, SUM(eff)
-FROM open_items WHERE due >= ? AND eff > 0
-GROUP BY currency"""
+    filters, fparams = _order_filters(client_ids, code)
+    scope = _scope(client_ids, code)
+    # The overdue items (due before the as-of date), with their order, client and name; the
+    # running sums need no later item, so the others are not even read.
+    before = as_of - dt.timedelta(days=1) if as_of > dt.date.min else as_of
+    items, params = _open_items_sql(filters, fparams, due_to=_param(before), scope=scope)
+    name = (
+        "CASE WHEN x.kind = 0 THEN (SELECT t.name FROM payment_term t WHERE t.id = x.rid) "
+        "ELSE (SELECT d.number FROM financial_document d WHERE d.id = x.rid) END"
     )
-    found = _run(sql, [*params, _param(as_of), _param(as_of)])
-    rows: list[OverdueRow] = []
+    sql = f"""WITH{items}
+SELECT x.onum, (SELECT c.name FROM client c WHERE c.id = x.cid), x.kind, {name}, x.due,
+       x.currency, x.eff
+FROM open_items x WHERE x.eff > 0"""
+    found = _run(sql, params) if before < as_of else []
     ageing: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     ages: dict[Any, tuple[dt.date, int, str]] = {}  # tens of thousands of rows, few dates
-    for part, onum, cname, kind, iname, due, cur, cents in found:
-        if part == 1:
-            ageing[cur][NOT_YET_DUE] += int(cents)
-            continue
+    listed: list[tuple[Any, ...]] = []
+    kinds = ("term", "document")
+    late: dict[str, int] = defaultdict(int)
+    for onum, cname, kind, iname, due, cur, cents in found:
         age = ages.get(due)
         if age is None:
             day = _date(due)
             days = (as_of - day).days
             age = ages[due] = (day, days, bucket_of(days))
-        ageing[cur][age[2]] += int(cents)
-        rows.append(
-            OverdueRow(
-                onum,
-                cname,
-                "term" if int(kind) == 0 else "document",
-                iname,
-                age[0],
-                age[1],
-                age[2],
-                cur,
-                _money(cents),
-            )
+        ageing[cur][age[2]] += cents
+        late[cur] += cents
+        listed.append((cname, cur, age, onum, kinds[int(kind)], iname, cents))
+    # Not yet due: what an order's items come to in all (``E(C)`` of its total ``C``), less
+    # what its overdue items come to (the effective amounts telescope, see the module
+    # docstring): one sum per order, no running sums.
+    not_yet_due: dict[str, int] = {}
+    for cur, cents in _open_totals(filters, fparams, scope):
+        rest = int(cents) - late.get(cur, 0)
+        if rest > 0:
+            not_yet_due[cur] = rest
+    for cur, cents in not_yet_due.items():
+        ageing[cur][NOT_YET_DUE] += cents
+    # Sorted by (client, currency, due, order, kind, name): the first three as one integer
+    # (their ranks), which compares much faster than a tuple of text and dates.
+    clients = {name: n for n, name in enumerate(sorted({r[0] for r in listed}))}
+    codes = {code: n for n, code in enumerate(sorted({r[1] for r in listed}))}
+    days_rank = {age: n for n, age in enumerate(sorted(ages.values()))}
+    width = len(days_rank) + 1
+    listed.sort(
+        key=lambda r: (
+            (clients[r[0]] * (len(codes) + 1) + codes[r[1]]) * width + days_rank[r[2]],
+            r[3],
+            r[4],
+            r[5],
         )
-    rows.sort(key=lambda r: (r.client, r.currency, r.due, r.order, r.kind, r.name))
+    )
+    money = Decimal
+    rows = [
+        OverdueRow(onum, cname, kind, iname, age[0], age[1], age[2], cur, money(cents).scaleb(-2))
+        for cname, cur, age, onum, kind, iname, cents in listed
+    ]
     summary = [
         AgeingRow(
             cur,
@@ -713,23 +837,58 @@ def _monthly_receipts(
 ) -> dict[str, dict[int, int]]:
     """currency -> {month index: cents received} for payment dates before ``until``.
 
-    The date is tested in the sum, not in WHERE: a range on the payment date index would
-    read the payments in date order, page by page at random (7x slower on SQLite). CROSS JOIN
-    keeps SQLite reading the payments in table order and looking each order up: with an index
-    covering the orders' currency it would otherwise scan that and seek every order's
-    payments (2x slower)."""
-    filters, params = _order_filters(client_ids, currency)
-    month = _month_index("p.date")
-    sql = f"""
-SELECT {month} AS m, o.currency, SUM(CASE WHEN p.date < ? THEN p.amount ELSE 0 END)
-FROM payment p CROSS JOIN "order" o
-WHERE o.id = p.order_id{filters}
-GROUP BY {month}, o.currency"""
-    out: dict[str, dict[int, int]] = defaultdict(dict)
+    A month is listed when the currency has a payment of a kept order in it (of any date:
+    one after ``until`` lists its month with what came before ``until``), up to the month of
+    ``until``.
+
+    Summed per currency and day, then bucketed here into months. Without a client filter the
+    payments are read off the index (currency, date, amount) in its order, with no join and
+    no sort (the payment carries its order's currency, schema 2), and the payments of the few
+    cancelled orders are subtracted (found through the partial index of cancelled orders); the
+    counts tell a month with payments from one without. With a client filter, that client's
+    orders' payments are joined (few). CROSS JOIN: SQLite is to start from the orders (the
+    index of cancelled ones), not walk every payment and look its order up.
+    """
+    cur = " AND p.currency = ?" if currency is not None else ""
+    cur_params = [currency] if currency is not None else []
+    if client_ids is None:
+        sql = f"""
+SELECT p.currency, p.date, SUM(p.amount), COUNT(*) FROM payment p
+WHERE 1 = 1{cur}
+GROUP BY p.currency, p.date
+UNION ALL
+SELECT p.currency, p.date, -SUM(p.amount), -COUNT(*) FROM "order" o
+CROSS JOIN payment p
+WHERE p.order_id = o.id AND o.cancelled{cur}
+GROUP BY p.currency, p.date"""
+        params = [*cur_params, *cur_params]
+    else:
+        filters, fparams = _order_filters(client_ids, None)
+        sql = f"""
+SELECT p.currency, p.date, SUM(p.amount), COUNT(*) FROM "order" o
+CROSS JOIN payment p
+WHERE p.order_id = o.id{filters}{cur}
+GROUP BY p.currency, p.date"""
+        params = [*fparams, *cur_params]
     last = until.year * 12 + until.month - 1
-    for m, cur, cents in _run(sql, [_param(until), *params]):
-        if int(m) <= last:
-            out[cur][int(m)] = int(cents)
+    cents: dict[tuple[str, int], int] = defaultdict(int)
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    days: dict[Any, tuple[int, bool]] = {}
+    for code, day, amount, n in _run(sql, params):
+        known = days.get(day)
+        if known is None:
+            d = _date(day)
+            known = days[day] = (d.year * 12 + d.month - 1, d < until)
+        month, before = known
+        if month > last:
+            continue
+        counts[(code, month)] += int(n)
+        if before:
+            cents[(code, month)] += int(amount)
+    out: dict[str, dict[int, int]] = defaultdict(dict)
+    for (code, month), n in sorted(counts.items()):
+        if n > 0:
+            out[code][month] = cents[(code, month)]
     return out
 
 
@@ -738,7 +897,7 @@ def _payment_lag(
 ) -> dict[str, list[float]]:
     """Per currency, the cumulative share of an order's money received by the month of its
     creation + k (k = 0, 1, ...), measured on the orders of the first three months of data."""
-    filters, params = _order_filters(client_ids, currency)
+    filters, params = _order_filters(client_ids, currency, currency_index=False)
     lag = f"{_month_index('p.date')} - {_month_index('o.created')}"
     sql = f"""
 SELECT o.currency, {lag}, SUM(p.amount)
@@ -762,7 +921,7 @@ GROUP BY o.currency, {lag}"""
 
 
 def _first_order_date(client_ids: list[int] | None, currency: str | None) -> dt.date | None:
-    filters, params = _order_filters(client_ids, currency)
+    filters, params = _order_filters(client_ids, currency, currency_index=False)
     rows = _run(f'SELECT MIN(o.created) FROM "order" o WHERE 1 = 1{filters}', params)
     return _date(rows[0][0]) if rows and rows[0][0] is not None else None
 

@@ -15,7 +15,16 @@ from collections.abc import Callable
 from peewee import Database, SqliteDatabase
 
 from .errors import DatabaseError
-from .models import ALL_MODELS, Attachment, LinkedOrder, Offer, SchemaVersion
+from .models import (
+    ALL_MODELS,
+    Attachment,
+    LinkedOrder,
+    Offer,
+    Order,
+    Payment,
+    PaymentTerm,
+    SchemaVersion,
+)
 
 SCHEMA_VERSION = 2
 
@@ -23,6 +32,9 @@ SCHEMA_VERSION = 2
 def _to_2(db: Database) -> None:
     """Schema 2 (issue 5): offers get a ``version`` (optimistic concurrency), orders get
     attachments (files stored in the database), linked orders an index on (kind, number).
+    Issue 6 (reports): payments get ``currency`` (their order's), and the indexes
+    ``order_book``, ``order_cancelled``, ``payment_term_open`` and
+    ``payment_currency_date_amount``.
 
     Plain ``ALTER TABLE ... ADD COLUMN ... NOT NULL DEFAULT 1`` works in place on SQLite and
     PostgreSQL (no table rebuild) and gives every existing offer version 1; it is also
@@ -35,6 +47,21 @@ def _to_2(db: Database) -> None:
     db.create_tables([Attachment], safe=True)
     # The model's own index definition (name and columns as a new database gets them).
     LinkedOrder._schema.create_indexes(safe=True)
+    # The reports (issue 6): payments carry their order's currency (filled here in one
+    # statement), and the indexes of the order book, the open terms and the receipts by
+    # currency; the models' own definitions again.
+    payment = Payment._meta.table_name
+    if "currency" not in {c.name for c in db.get_columns(payment)}:
+        db.execute_sql(
+            f'ALTER TABLE "{payment}" ADD COLUMN "currency" VARCHAR(3) NOT NULL DEFAULT \'\''
+        )
+        order = Order._meta.table_name
+        db.execute_sql(
+            f'UPDATE "{payment}" SET "currency" = '
+            f'(SELECT o."currency" FROM "{order}" o WHERE o."id" = "{payment}"."order_id")'
+        )
+    for model in (Order, PaymentTerm, Payment):
+        model._schema.create_indexes(safe=True)
 
 
 #: version -> function bringing a database at ``version - 1`` to ``version``.
