@@ -73,7 +73,11 @@ def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "TUI_ORDERS_SCANNER_LOG": str(tmp_path / "scanner.log")}
+    return {
+        **os.environ,
+        "TUI_ORDERS_SCANNER_LOG": str(tmp_path / "scanner.log"),
+        "TUI_ORDERS_CONFIG": str(tmp_path / "settings.toml"),  # never the tester's own
+    }
 
 
 def scan(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -102,6 +106,24 @@ def test_another_decoder(video: Path, env: dict[str, str]) -> None:
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines() == [f"EAN13 {EAN}", f"EAN13 {EAN}", f"QRCODE {QR}"], name
         assert f"({name})" in done.stderr
+
+
+def test_symbologies_restrict_what_is_read(video: Path, env: dict[str, str]) -> None:
+    """Only the chosen codes are read: from --symbologies, else the settings file."""
+    done = scan("--source", str(video), "--symbologies", "qrcode", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"QRCODE {QR}\n"
+
+    Path(env["TUI_ORDERS_CONFIG"]).write_text(
+        f'[scanner]\ncamera = "{video}"\nsymbologies = ["EAN13"]\n', encoding="utf-8"
+    )
+    done = scan(env=env)  # source and symbologies from the settings
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"EAN13 {EAN}\nEAN13 {EAN}\n"
+
+    done = scan("--source", str(video), "--symbologies", "EAN13,KLINGON", env=env)
+    assert done.returncode == 1
+    assert one_line_error(done).startswith("tui-orders: --symbologies: symbology 'KLINGON'")
 
 
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:

@@ -123,3 +123,33 @@ def test_app_refuses_an_unknown_home() -> None:
 
     with pytest.raises(SettingsError, match="not a home screen"):
         create_app("unused.db", home="dashboard", open_db=False)
+
+
+def test_scanner_settings_read_checked_and_written(config: Path) -> None:
+    """The [scanner] table: camera, decoder and symbologies; a bad value is named, its default
+    kept, the other keys still read; saving writes the table back."""
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        'home = "monitor"\n[scanner]\ncamera = "rtsp://phone:8554/cam"\ndecoder = "ZXING"\n'
+        'symbologies = ["ean-13", "QRCODE", "EAN13"]\n',
+        encoding="utf-8",
+    )
+    loaded = load_settings()
+    assert loaded.problems == ()
+    assert loaded.scanner.camera == "rtsp://phone:8554/cam"
+    assert loaded.scanner.decoder == "zxing"
+    assert loaded.scanner.symbologies == ("EAN13", "QRCODE")
+    save_settings(loaded)
+    assert load_settings() == loaded
+
+    config.write_text(
+        '[scanner]\ncamera = 2\ndecoder = "zbar"\nsymbologies = ["EAN13", "MAXICODE"]\n',
+        encoding="utf-8",
+    )
+    loaded = load_settings()
+    assert loaded.scanner.camera == "2"
+    assert loaded.scanner.decoder == "auto"
+    assert loaded.scanner.symbologies == settings.ScannerSettings().symbologies
+    assert len(loaded.problems) == 2
+    assert "'zbar' is not a decoder" in loaded.problems[0]
+    assert "'MAXICODE' is unknown" in loaded.problems[1]

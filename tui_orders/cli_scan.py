@@ -26,29 +26,41 @@ from .cli import _fail
 @click.command()
 @click.option(
     "--source",
-    default="0",
-    show_default=True,
     metavar="0|PATH|URL",
     help="A camera index, a device (/dev/video2), a video file or a stream URL "
-    "(rtsp://, http://...).",
+    "(rtsp://, http://...).  [default: the settings' [scanner] camera, else 0]",
 )
 @click.option(
     "--decoder",
     type=click.Choice(["auto", "pyzbar", "zxing"]),
-    default="auto",
-    show_default=True,
-    help="auto uses both decoders (pyzbar and zxing-cpp) and reads the most.",
+    help="auto uses both decoders (pyzbar and zxing-cpp, when installed) and reads the most."
+    "  [default: the settings' [scanner] decoder, else auto]",
+)
+@click.option(
+    "--symbologies",
+    metavar="NAME,...",
+    help="The codes to read, e.g. EAN13,CODE128 (fewer is faster)."
+    "  [default: the settings' [scanner] symbologies, else EAN13,EAN8,UPCA,UPCE,CODE128,QRCODE]",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the cameras this machine can see.")
-def scan(source: str, decoder: str, list_only: bool) -> None:
+def scan(source: str | None, decoder: str | None, symbologies: str | None, list_only: bool) -> None:
     """Read barcodes from a camera, a video file or a stream URL, one per line on stdout."""
     from .scanner.types import ScannerError
+    from .settings import SettingsError, check_symbologies, load_settings
 
     try:
         if list_only:
             _list()
-        else:
-            _scan(source, decoder)
+            return
+        settings = load_settings()
+        for problem in settings.problems:
+            click.echo(f"scan: {problem}", err=True)
+        configured = settings.scanner
+        try:
+            chosen = check_symbologies(symbologies) if symbologies else configured.symbologies
+        except SettingsError as exc:
+            _fail(f"--symbologies: {exc}")
+        _scan(source or configured.camera, decoder or configured.decoder, chosen)
     except ScannerError as exc:
         _fail(str(exc))
 
@@ -65,11 +77,11 @@ def _list() -> None:
         click.echo(f"{index}\t{path}\t{description}")
 
 
-def _scan(source: str, decoder: str) -> None:
+def _scan(source: str, decoder: str, symbologies: tuple[str, ...]) -> None:
     from .scanner.capture import Scanner
     from .scanner.types import CodeRead, ScanEvent, SourceStatus
 
-    scanner = Scanner(source, decoder)
+    scanner = Scanner(source, decoder, symbologies=symbologies)
     stop = threading.Event()
     errors: list[str] = []
     broken_pipe = False

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 DEFAULT_SYMBOLOGIES: tuple[str, ...] = ("EAN13", "EAN8", "UPCA", "UPCE", "CODE128", "QRCODE")
+#: every symbology one of the decoders can read (the settings may choose among these)
+KNOWN_SYMBOLOGIES: tuple[str, ...] = (
+    "EAN13", "EAN8", "UPCA", "UPCE", "CODE128", "CODE39", "CODE93", "ITF", "CODABAR",
+    "DATABAR", "PDF417", "QRCODE", "DATAMATRIX", "AZTEC",
+)  # fmt: skip
 ONE_D: frozenset[str] = frozenset(
     {"EAN13", "EAN8", "UPCA", "UPCE", "CODE128", "CODE39", "CODE93", "ITF", "CODABAR"}
 )

@@ -275,10 +275,11 @@ class ScanBar(Vertical):
     # ------------------------------------------------------------------ the camera
 
     @staticmethod
-    def camera_source(app: Any) -> str:
-        """The camera: the app's setting, else ``$TUI_ORDERS_CAMERA``, else the first camera."""
+    def camera_source(app: Any) -> str | None:
+        """The camera: the app's setting, else ``$TUI_ORDERS_CAMERA``; None: the settings
+        file's ``[scanner] camera`` (read in the camera thread), else the first camera."""
         setting = getattr(app, "camera_source", None)
-        return str(setting or os.environ.get(CAMERA_ENV, "").strip() or "0")
+        return str(setting or os.environ.get(CAMERA_ENV, "").strip()) or None
 
     @staticmethod
     def camera_decoder(app: Any) -> str | None:
@@ -298,7 +299,11 @@ class ScanBar(Vertical):
         self._last_status = ""
         self.camera_on = True
         self.refresh_bindings()
-        self.show_camera(_("Camera: starting {source}…").format(source=source))
+        self.show_camera(
+            _("Camera: starting {source}…").format(source=source)
+            if source
+            else _("Camera: starting…")
+        )
         preview = self.query_one(AimPreview).has_class("-shown")
         self.run_worker(
             lambda: self._run_camera(source, decoder, preview, stop),
@@ -319,7 +324,7 @@ class ScanBar(Vertical):
         self.refresh_bindings()
 
     def _run_camera(
-        self, source: str, decoder: str | None, preview: bool, stop: threading.Event
+        self, source: str | None, decoder: str | None, preview: bool, stop: threading.Event
     ) -> None:
         """The camera thread: import the capture module (late), run it until ``stop``."""
         error = ""
@@ -330,10 +335,15 @@ class ScanBar(Vertical):
                 if not stop.is_set():
                     self.post_message(CameraMessage(event))
 
-            options: dict[str, Any] = {"preview": preview}
-            if decoder:
-                options["decoder"] = decoder
-            scanner = Scanner(source, **options)
+            from ..settings import load_settings
+
+            configured = load_settings().scanner
+            options: dict[str, Any] = {
+                "preview": preview,
+                "decoder": decoder or configured.decoder,
+                "symbologies": configured.symbologies,
+            }
+            scanner = Scanner(source or configured.camera, **options)
             self._scanner = scanner
             scanner.run(emit, stop)
         except ScannerError as exc:
