@@ -481,3 +481,25 @@ def test_no_column_of_the_schema_is_a_float(db: Database) -> None:
         for column in db.get_columns(table):
             kind = column.data_type.lower().split("(")[0].strip()
             assert kind not in floats, f"{table}.{column.name} is {column.data_type}"
+
+
+def test_a_terminal_starts_while_another_one_is_writing(tmp_path: Path) -> None:
+    """Opening a database at the current schema takes no write lock: a second terminal starts
+    at once even while the first one is in the middle of a write transaction."""
+    import time
+
+    path = tmp_path / "busy.db"
+    open_database(str(path))
+    close_database()
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE schema_version SET version = version")
+        started = time.monotonic()
+        open_database(str(path))
+        took = time.monotonic() - started
+        close_database()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert took < dbmod.BUSY_TIMEOUT_MS / 1000 / 2

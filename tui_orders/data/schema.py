@@ -83,6 +83,11 @@ def current_version(db: Database) -> int:
 
 def migrate_schema(db: Database) -> int:
     """Create or upgrade the schema; returns the version the database is at afterwards."""
+    # The common case, a database already at this version, needs no write lock: a terminal
+    # starting while another one writes must not wait for it (nor block it).
+    with db.atomic():
+        if current_version(db) == SCHEMA_VERSION:
+            return SCHEMA_VERSION
     begin = db.atomic(lock_type="IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
     with begin:
         _lock(db)
