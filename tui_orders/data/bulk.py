@@ -29,6 +29,7 @@ import itertools
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring as _json_str
@@ -46,7 +47,7 @@ from .compute import (
 )
 from .dataset import ClientRec, Dataset, DeliveryRec, DocumentRec, ItemRec, OfferRec, OrderRec
 from .db import bulk_insert, database, is_sqlite, run_in_transaction, table_max_id
-from .errors import ValidationError
+from .errors import DatabaseError, ValidationError
 from .masterdata import check_currency
 from .models import (
     Address,
@@ -83,6 +84,8 @@ from .numbers import format_number, move_past
 
 #: Names per ``IN (...)`` list when looking records up in the database.
 IN_CHUNK = 2000
+#: Rows of one load from which, into tables holding fewer rows, the indexes are built at the end.
+DEFER_INDEXES_ROWS = 20_000
 #: A scaled value must stay below this (as :func:`money.parse_decimal` allows).
 _LIMIT = 10**15
 
@@ -161,6 +164,33 @@ class LoadStats:
         )
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of a bulk job; its previous state restored after.
+
+    A bulk job (reading a large JSON file, turning it into records, checking and computing
+    them, building the rows) makes millions of small objects and next to no reference
+    cycles; the collector, triggered by every few hundred new objects, would walk the ones
+    that are still alive again and again (half of the time of reading and parsing a large
+    file, measured). Inside: collection is off (:func:`gc.disable`) and the objects alive at
+    the start are frozen (:func:`gc.freeze`), so an explicit :func:`gc.collect` walks only
+    what the job made. Nested uses do nothing more. Reference counting frees everything as
+    usual; only cycles wait for the end.
+    """
+    enabled = gc.isenabled()
+    froze = gc.get_freeze_count() == 0
+    gc.disable()
+    if froze:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if froze:
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
 def load(dataset: Dataset, *, source: str = "import") -> LoadStats:
     """Write ``dataset`` to the open database, all or nothing; see the module docstring.
 
@@ -171,14 +201,9 @@ def load(dataset: Dataset, *, source: str = "import") -> LoadStats:
         raise ValidationError(f"bad audit source {source!r}")
     # The loader makes millions of small objects and no reference cycles: the cyclic garbage
     # collector would only walk them again and again (a third of the time, measured).
-    collecting = gc.isenabled()
-    gc.disable()
     started = time.perf_counter()
-    try:
+    with gc_paused():
         stats = run_in_transaction(lambda: _Loader(dataset, source).run())
-    finally:
-        if collecting:
-            gc.enable()
     stats.seconds = time.perf_counter() - started  # with the commit, when the load owns it
     return stats
 
@@ -372,7 +397,9 @@ _COLS: dict[Any, list[str]] = {
             "status",
         ],
     ),
-    Payment: _columns(Payment, ["id", "order", "date", "amount", "note", "unallocated"]),
+    Payment: _columns(
+        Payment, ["id", "order", "date", "amount", "note", "unallocated", "currency"]
+    ),
     Allocation: _columns(Allocation, ["id", "payment", "document", "amount"]),
     Delivery: _columns(
         Delivery, ["id", "order", "kind", "number", "date", "address", "cancelled", "note"]
@@ -390,6 +417,201 @@ _COLS: dict[Any, list[str]] = {
     ),
 }
 
+#: The master-data tables a :class:`Catalog` holds.
+_MASTERS: tuple[Any, ...] = (Tax, Client, Address, Article, Barcode)
+
+
+# --------------------------------------------------------------------------- detached loads
+
+
+@dataclass(slots=True)
+class Catalog:
+    """What a detached load is told instead of reading the database.
+
+    A detached load (:func:`prepare_detached`) runs every check and computation of
+    :func:`load` and builds the rows, but never touches the database, so it can run in another
+    process while the database stores the previous rows (the demo does that). It is for
+    loads into a database that holds nothing the loaded records could clash with or refer to
+    but the master data given here: references to clients, addresses, articles, barcodes and
+    taxes resolve against the dataset and :attr:`masters`; order, offer, document and
+    delivery numbers are not looked up, the unique indexes guard them when the rows are
+    inserted. Orders must carry their numbers (none is reserved).
+    """
+
+    #: table name -> the next primary key to use
+    next_ids: dict[str, int]
+    #: the audit log's user and time (database form)
+    user: str
+    now: Any
+    #: values in SQLite's forms (ISO text dates, integer flags), else PostgreSQL's
+    sqlite: bool
+    #: table name -> rows (database values, columns of ``_COLS``) of the master-data tables
+    masters: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_database(cls) -> Catalog:
+        """The catalog of the open database (inside the transaction that will insert)."""
+        now: Any = dt.datetime.now()
+        sqlite = is_sqlite()
+        masters: dict[str, list[tuple[Any, ...]]] = {}
+        for model in _MASTERS:
+            cols = ", ".join(f'"{c}"' for c in _COLS[model])
+            masters[model._meta.table_name] = [
+                tuple(r)
+                for r in database.execute_sql(
+                    f'SELECT {cols} FROM "{model._meta.table_name}" ORDER BY "id"'
+                ).fetchall()
+            ]
+        return cls(
+            next_ids={m._meta.table_name: table_max_id(m) + 1 for m in _TABLES},
+            user=audit.current_user(),
+            now=str(now) if sqlite else now,
+            sqlite=sqlite,
+            masters=masters,
+        )
+
+    def lookup(
+        self,
+        model: Any,
+        key: Any,
+        values: Iterable[Any],
+        fields: Sequence[Any],
+        where: tuple[Any, Any] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """As :func:`_lookup`, in :attr:`masters` (nothing for the other tables)."""
+        rows = self.masters.get(model._meta.table_name)
+        if not rows:
+            return []
+        cols = _COLS[model]
+        at = cols.index(key.column_name)
+        pick = [cols.index(f.column_name) for f in fields]
+        wanted = set(values)
+        found = [r for r in rows if r[at] in wanted]
+        if where is not None:
+            w = cols.index(where[0].column_name)
+            found = [r for r in found if r[w] == where[1]]
+        return [tuple(r[i] for i in pick) for r in found]
+
+    def skip(self, dataset: Dataset) -> None:
+        """Move past ``dataset`` as if it had been prepared by another process.
+
+        Its master data is prepared (and learnt); for its orders and offers only the primary
+        keys they take are counted, exactly as :meth:`_Loader.prepare` takes them.
+        """
+        if dataset.taxes or dataset.clients or dataset.articles:
+            masters = Dataset(dataset.taxes, dataset.clients, dataset.articles)
+            _Loader(masters, "skip", self).prepare()
+        orders = dataset.orders
+        ids = self.next_ids
+        counts = {
+            Order: len(orders),
+            AuditLog: len(orders),
+            OrderItem: sum(len(o.items) for o in orders),
+            PaymentTerm: sum(len(o.payment_terms) for o in orders),
+            FinancialDocument: sum(len(o.documents) for o in orders),
+            Payment: sum(len(o.payments) for o in orders),
+            Allocation: sum(len(p.allocations) for o in orders for p in o.payments),
+            Delivery: sum(len(o.deliveries) for o in orders),
+            DeliveryLine: sum(len(d.lines) for o in orders for d in o.deliveries),
+            LinkedOrder: sum(len(o.links) for o in orders),
+            Offer: len(dataset.offers),
+            OfferItem: sum(len(o.items) for o in dataset.offers),
+        }
+        for model, count in counts.items():
+            ids[model._meta.table_name] += count
+
+
+@dataclass(slots=True)
+class Prepared:
+    """The rows of one detached load, ready for :func:`insert_prepared` (plain values only,
+    cheap to send to another process)."""
+
+    #: (index of the model in ``_TABLES``, rows), in the order they are inserted
+    tables: list[tuple[int, list[tuple[Any, ...]]]]
+    #: the numbers of the orders, in the order of the dataset
+    numbers: list[str]
+    #: year -> highest sequence of the order numbers (the caller moves the counters past)
+    tops: dict[int, int]
+
+
+def prepare_detached(dataset: Dataset, catalog: Catalog, *, source: str = "import") -> Prepared:
+    """Check and compute ``dataset`` and build its rows without the database (see
+    :class:`Catalog`); raises :class:`ValidationError` like :func:`load`."""
+    if not isinstance(source, str) or not source.strip() or len(source) > 40:
+        raise ValidationError(f"bad audit source {source!r}")
+    return _Loader(dataset, source, catalog).prepare()
+
+
+def insert_prepared(prepared: Prepared, expected: dict[str, int], stats: LoadStats) -> None:
+    """Insert the rows of a detached load, in the caller's transaction.
+
+    ``expected`` (table name -> next primary key, as the database has it) is checked against
+    the keys the rows carry and moved past them; a mismatch (the database changed, or the
+    catalog went wrong) raises before anything of the rows is inserted.
+    """
+    firsts: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    for index, rows in prepared.tables:
+        # each list's keys ascend (the documents come in two lists: originals, duplicates)
+        firsts[index] = min(firsts.get(index, rows[0][0]), rows[0][0])
+        counts[index] = counts.get(index, 0) + len(rows)
+    for index, first in firsts.items():
+        table = _TABLES[index]._meta.table_name
+        if first != expected[table]:
+            raise DatabaseError(
+                f"the rows prepared for {table} start at id {first}, "
+                f"the table at {expected[table]}: nothing was saved"
+            )
+    for index, rows in prepared.tables:
+        model = _TABLES[index]
+        bulk_insert(model, _COLS[model], rows)
+    for index, count in counts.items():
+        table = _TABLES[index]._meta.table_name
+        expected[table] += count
+        stats.rows[table] = stats.rows.get(table, 0) + count
+    for year, seq in sorted(prepared.tops.items()):
+        move_past("order", year, seq)
+    stats.orders += len(prepared.numbers)
+    stats.numbers.extend(prepared.numbers)
+
+
+def secondary_indexes() -> list[tuple[str, str]]:
+    """(name, ``CREATE INDEX`` statement) of the indexes of the tables the loader writes that
+    can be dropped and built again (SQLite; not those of primary keys and ``UNIQUE``
+    constraints, which belong to their table)."""
+    names = [m._meta.table_name for m in _TABLES]
+    marks = ", ".join("?" for _ in names)
+    cursor = database.execute_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({marks}) ORDER BY rowid",
+        names,
+    )
+    return [(str(name), str(sql)) for name, sql in cursor.fetchall()]
+
+
+@contextmanager
+def deferred_indexes() -> Iterator[None]:
+    """Drop the indexes of the loader's tables, and build them again at the end (SQLite).
+
+    Building an index once from all its rows (a sort) is several times faster than keeping it
+    up to date insert by insert, which is most of what SQLite spends on a large load into
+    empty tables. Must run inside a transaction: if anything fails, its rollback brings the
+    indexes back; unique indexes are checked when they are built (an ``IntegrityError``
+    rolls everything back). The schema afterwards is the same, index for index. Nested
+    uses find nothing to drop and do nothing.
+    """
+    if not is_sqlite():
+        yield
+        return
+    if not database.in_transaction():
+        raise RuntimeError("deferred_indexes() needs a transaction")
+    indexes = secondary_indexes()
+    for name, _sql in indexes:
+        database.execute_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        database.execute_sql(sql)
+
 
 @dataclass(slots=True)
 class _ClientRef:
@@ -406,9 +628,14 @@ class _ClientRef:
 class _Loader:
     """One run of :func:`load` (created afresh when the transaction is retried)."""
 
-    def __init__(self, dataset: Dataset, source: str) -> None:
+    def __init__(self, dataset: Dataset, source: str, catalog: Catalog | None = None) -> None:
         self.ds = dataset
         self.source = source.strip()
+        #: detached (see :class:`Catalog`): the database is never read or written
+        self.catalog = catalog
+        #: (year -> highest sequence) of the order numbers given, for a detached load's caller
+        self.tops: dict[int, int] = {}
+        self.existing = 0
         self.rows: dict[Any, list[Any]] = {model: [] for model in _TABLES}
         self.dup_docs: list[tuple[Any, ...]] = []  # duplicates, written after their originals
         self.ids: dict[Any, Iterator[int]] = {}  # the next primary keys of each table
@@ -435,12 +662,25 @@ class _Loader:
         # Values in database form. sqlite3 turns dates, datetimes and booleans into text and
         # integers through Python adapters, at a cost per value; giving it the same text
         # (ISO, as peewee stores them) and integers directly is a good part faster.
-        self.sqlite = is_sqlite()
+        self.sqlite = is_sqlite() if catalog is None else catalog.sqlite
         self.day: Any = dt.date.isoformat if self.sqlite else _same
         self.flag: Any = int if self.sqlite else bool
 
     def take_id(self, model: Any) -> int:
         return next(self.ids[model])
+
+    def lookup(
+        self,
+        model: Any,
+        key: Any,
+        values: Iterable[Any],
+        *fields: Any,
+        where: tuple[Any, Any] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """:func:`_lookup` in the database, or in the catalog of a detached load."""
+        if self.catalog is None:
+            return _lookup(model, key, values, *fields, where=where)
+        return self.catalog.lookup(model, key, values, fields, where)
 
     # ----------------------------------------------------------------- run
 
@@ -453,7 +693,9 @@ class _Loader:
             self.number_orders()
             self.lock_tables()
             for model in _TABLES:
-                self.ids[model] = itertools.count(table_max_id(model) + 1)
+                top = table_max_id(model)
+                self.existing += top  # about the rows already there
+                self.ids[model] = itertools.count(top + 1)
             self.resolve_masters()
             for n, order in enumerate(self.ds.orders):
                 self.current = n
@@ -466,6 +708,36 @@ class _Loader:
             # Everything is valid: the rows are written.
             self.write()
         return self.stats
+
+    def prepare(self) -> Prepared:
+        """A detached load (see :class:`Catalog`): validate, compute and build every row.
+
+        The same checks and computations as :meth:`run`, without a database: references
+        resolve against the dataset and the catalog, primary keys continue the catalog's.
+        Updates the catalog (next keys, master data) for the next dataset.
+        """
+        catalog = self.catalog
+        assert catalog is not None
+        self.number_orders()
+        for model in _TABLES:
+            self.ids[model] = itertools.count(catalog.next_ids[model._meta.table_name])
+        self.resolve_masters()
+        for n, order in enumerate(self.ds.orders):
+            self.current = n
+            try:
+                self.order(order)
+            except ValidationError as exc:
+                raise exc.at(f"orders[{n}]") from None
+        self.offers()
+        if self.offer_links:  # only offers already in the database are linked afterwards
+            raise ValidationError("a detached load cannot link offers of the database")
+        tables = self.final_rows(catalog.now, catalog.user)
+        for model in _TABLES:
+            catalog.next_ids[model._meta.table_name] = next(self.ids[model])
+        for model in _MASTERS:
+            catalog.masters.setdefault(model._meta.table_name, []).extend(self.rows[model])
+        index = {model: n for n, model in enumerate(_TABLES)}
+        return Prepared([(index[m], r) for m, r in tables], self.stats.numbers, self.tops)
 
     def lock_tables(self) -> None:
         """PostgreSQL: keep other writers out of these tables until commit.
@@ -517,7 +789,7 @@ class _Loader:
             tax_id = self.take_id(Tax)
             self.taxes[name] = (tax_id, t.rate)
             self.rows[Tax].append((tax_id, name, rate))
-        found = _lookup(Tax, Tax.name, set(seen) | referenced, Tax.id, Tax.name, Tax.rate)
+        found = self.lookup(Tax, Tax.name, set(seen) | referenced, Tax.id, Tax.name, Tax.rate)
         clash = _first_in_file(seen, (name for _id, name, _rate in found))
         if clash is not None:
             raise ValidationError(
@@ -535,7 +807,7 @@ class _Loader:
                 raise ValidationError(f"client {name!r} is also {seen[name]}", f"{path}.name")
             seen[name] = path
             self.client_rec(c, name, path)
-        found = _lookup(
+        found = self.lookup(
             Client, Client.name, set(seen) | referenced, Client.id, Client.name, Client.currency
         )
         clash = _first_in_file(seen, (name for _id, name, _currency in found))
@@ -547,7 +819,7 @@ class _Loader:
         for client_id, name, currency in found:
             new[client_id] = self.clients[name] = _ClientRef(client_id, name, currency, {}, None)
         first: dict[int, int] = {}
-        for address_id, client_id, label, is_default in _lookup(
+        for address_id, client_id, label, is_default in self.lookup(
             Address,
             Address.client,
             new,
@@ -635,7 +907,7 @@ class _Loader:
                     raise ValidationError(f"barcode {barcode} is also {barcodes[barcode]}", bpath)
                 barcodes[barcode] = bpath
                 self.rows[Barcode].append((self.take_id(Barcode), article_id, barcode))
-        found = _lookup(Article, Article.code, set(seen) | referenced, Article.id, Article.code)
+        found = self.lookup(Article, Article.code, set(seen) | referenced, Article.id, Article.code)
         clash = _first_in_file(seen, (code for _id, code in found))
         if clash is not None:
             raise ValidationError(
@@ -653,10 +925,11 @@ class _Loader:
 
     def barcode_holders(self, barcodes: dict[str, str]) -> list[tuple[str, str]]:
         """(barcode, article code) of the barcodes among ``barcodes`` already in the database."""
-        found = _lookup(Barcode, Barcode.code, barcodes, Barcode.code, Barcode.article)
+        found = self.lookup(Barcode, Barcode.code, barcodes, Barcode.code, Barcode.article)
         if not found:
             return []
-        codes = dict(_lookup(Article, Article.id, {a for _c, a in found}, Article.id, Article.code))
+        ids = {a for _c, a in found}
+        codes = dict(self.lookup(Article, Article.id, ids, Article.id, Article.code))
         return sorted((code, codes[article_id]) for code, article_id in found)
 
     def order_numbers(self) -> None:
@@ -673,7 +946,7 @@ class _Loader:
         wanted.update(
             o.order for o in self.ds.offers if type(o.order) is str and o.order not in given
         )
-        found = _lookup(Order, Order.number, wanted, Order.id, Order.number)
+        found = self.lookup(Order, Order.number, wanted, Order.id, Order.number)
         clash = _first_in_file(given, (number for _id, number in found))
         if clash is not None:
             raise ValidationError(
@@ -699,7 +972,7 @@ class _Loader:
             and o.document_ref
             and o.document_ref not in given
         )
-        found = _lookup(Offer, Offer.number, wanted, Offer.id, Offer.number, Offer.order)
+        found = self.lookup(Offer, Offer.number, wanted, Offer.id, Offer.number, Offer.order)
         clash = _first_in_file(given, (number for _id, number, _order in found))
         if clash is not None:
             raise ValidationError(
@@ -927,7 +1200,8 @@ class _Loader:
                 (self.dup_docs if r[8] is not None else rows[FinancialDocument]).append(row)
         if payment_rows:
             left = state.payment_unallocated
-            rows[Payment].extend((*r, int(left[r[0]].scaleb(2))) for r in payment_rows)
+            cur = client.currency  # the order's (payment.currency, schema 2)
+            rows[Payment].extend((*r, int(left[r[0]].scaleb(2)), cur) for r in payment_rows)
 
         given_number = o.number
         order_row: list[Any] = [
@@ -1270,6 +1544,8 @@ class _Loader:
 
     def check_unique_in_db(self) -> None:
         """Document and delivery numbers must not exist in the database yet."""
+        if self.catalog is not None:
+            return  # see Catalog: the unique indexes guard them when the rows are written
         for model, type_field, keys, what in (
             (FinancialDocument, FinancialDocument.doc_type, self.doc_keys, "documents"),
             (Delivery, Delivery.kind, self.delivery_keys, "deliveries"),
@@ -1279,7 +1555,7 @@ class _Loader:
                 by_type.setdefault(kind, []).append(number)
             clashes: dict[tuple[str, str], int] = {}  # (kind, number) -> id of its order
             for kind, numbers in by_type.items():
-                found = _lookup(
+                found = self.lookup(
                     model,
                     model.number,
                     numbers,
@@ -1313,6 +1589,11 @@ class _Loader:
                     top[parsed[0]] = parsed[1]
             elif o.number is None and type(o.created) is dt.date:
                 wanted[o.created.year] += 1
+        if self.catalog is not None:
+            if wanted:
+                raise ValidationError("a detached load needs every order's number")
+            self.tops = top
+            return
         for year, seq in sorted(top.items()):
             move_past("order", year, seq)
         for year, count in sorted(wanted.items()):
@@ -1338,7 +1619,7 @@ class _Loader:
             )
             last = int(cursor.fetchone()[0])
             block = [format_number(year, seq) for seq in range(last - need + 1, last + 1)]
-            exists = {n for (n,) in _lookup(Order, Order.number, block, Order.number)}
+            exists = {n for (n,) in self.lookup(Order, Order.number, block, Order.number)}
             result.extend(n for n in block if n not in exists and n not in given)
         return result
 
@@ -1348,7 +1629,26 @@ class _Loader:
         now: Any = dt.datetime.now()
         if self.sqlite:
             now = str(now)  # what sqlite3's datetime adapter would write
-        user = audit.current_user()
+        tables = self.final_rows(now, audit.current_user())
+        many = sum(len(r) for _model, r in tables)
+        # Into (nearly) empty tables, building the indexes once at the end is much faster
+        # than keeping them up to date row by row; inside this savepoint either way.
+        defer = self.sqlite and many >= DEFER_INDEXES_ROWS and many > self.existing
+        with deferred_indexes() if defer else nullcontext():
+            for model, model_rows in tables:
+                count = bulk_insert(model, _COLS[model], model_rows)
+                if count:
+                    table = str(model._meta.table_name)
+                    self.stats.rows[table] = self.stats.rows.get(table, 0) + count
+        if self.offer_links:
+            self.link_offers()
+        self.stats.orders = len(self.order_rows)
+
+    def final_rows(self, now: Any, user: str) -> list[tuple[Any, list[tuple[Any, ...]]]]:
+        """(model, rows) in the order they are inserted: the audit rows, every table's rows.
+
+        Also counts them in the stats (as :meth:`write` will insert them).
+        """
         rows = self.rows
         numbers: list[str] = []
         next_audit = self.ids[AuditLog].__next__
@@ -1372,16 +1672,16 @@ class _Loader:
                 )
             )
         rows[Order] = self.order_rows
+        tables: list[tuple[Any, list[tuple[Any, ...]]]] = []
         for model in _TABLES:
-            count = bulk_insert(model, _COLS[model], rows[model])
-            if model is FinancialDocument:  # after the originals: duplicate_of refers back
-                count += bulk_insert(model, _COLS[model], self.dup_docs)
-            if count:
-                self.stats.rows[str(model._meta.table_name)] = count
-        if self.offer_links:
-            self.link_offers()
+            if rows[model]:
+                tables.append((model, rows[model]))
+            if model is FinancialDocument and self.dup_docs:
+                # after the originals: duplicate_of refers back
+                tables.append((model, self.dup_docs))
         self.stats.orders = len(self.order_rows)
         self.stats.numbers = numbers
+        return tables
 
     def link_offers(self) -> None:
         """Point offers already in the database at the loaded orders made from them."""
@@ -1426,4 +1726,14 @@ def _term_name(term_ids: dict[str, int], term_id: int | None) -> str | None:
     return None
 
 
-__all__ = ["IN_CHUNK", "LoadStats", "load"]
+__all__ = [
+    "IN_CHUNK",
+    "Catalog",
+    "LoadStats",
+    "Prepared",
+    "deferred_indexes",
+    "gc_paused",
+    "insert_prepared",
+    "load",
+    "prepare_detached",
+]

@@ -1,8 +1,11 @@
 """Realistic demo data: three years of orders with money, documents, deliveries and links.
 
 :func:`generate` yields the data as :class:`~tui_orders.data.dataset.Dataset` chunks,
-deterministically for a seed; :func:`run_demo` writes them with :func:`bulk.load`, one
-transaction per chunk.
+deterministically for a seed; :func:`run_demo` writes them: on SQLite, worker processes check
+and compute the chunks (:func:`bulk.prepare_detached`, the rules of :func:`bulk.load`) while
+this process inserts them, in one transaction with the indexes built at the end; otherwise
+with :func:`bulk.load`, one transaction per chunk. (Generating in a thread instead was tried:
+on a 2-core machine the GIL made it +5% idle, -10% busy.)
 
 The data is meant to look like a real business and to exercise every rule: every order and
 financial status, proformas followed by invoices that duplicate them, partial, full, overpaid and
@@ -23,13 +26,19 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import math
+import os
+import pickle
+import queue
 import random
+import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from .dataset import (
     AddressRec,
@@ -301,10 +310,14 @@ class DemoStats:
     rows: int = 0
     #: rows inserted per table
     tables: dict[str, int] = field(default_factory=dict)
-    #: time spent generating the chunks
+    #: time spent generating the chunks (with workers: waiting for them, while not inserting)
     generate_seconds: float = 0.0
-    #: time spent in :func:`bulk.load`
+    #: time spent in :func:`bulk.load` (with workers: inserting the rows they prepared)
     load_seconds: float = 0.0
+    #: time spent building the indexes after the load (with workers)
+    index_seconds: float = 0.0
+    #: processes that generated and prepared the chunks (0: all in this process)
+    workers: int = 0
     #: all of it, with the checks before and the number sequences after
     wall_seconds: float = 0.0
 
@@ -314,10 +327,18 @@ class DemoStats:
 
     def __str__(self) -> str:
         rate = f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds > 0 else ""
+        if self.workers or self.index_seconds:
+            split = (
+                f"preparing {self.generate_seconds:.1f} s with {self.workers} worker "
+                f"process(es), inserting {self.load_seconds:.1f} s, building the indexes "
+                f"{self.index_seconds:.1f} s"
+            )
+        else:
+            split = f"generating {self.generate_seconds:.1f} s, loading {self.load_seconds:.1f} s"
         return (
             f"{self.orders:,} orders, {self.clients:,} clients, {self.articles:,} articles, "
             f"{self.offers:,} offers: {self.rows:,} rows in {self.seconds:.1f} s{rate} "
-            f"(generating {self.generate_seconds:.1f} s, loading {self.load_seconds:.1f} s)"
+            f"({split})"
         )
 
 
@@ -1048,34 +1069,73 @@ def generate(
     return DemoGenerator(orders, seed, today).chunks(chunk)
 
 
+def default_workers() -> int:
+    """How many processes generate and prepare the demo's chunks while this one inserts them:
+    1 on a machine with 2 or more CPUs, else 0 (this process does everything).
+
+    Measured on the 2-core machine (100 000 orders, the collector paused, load average 1.1 to
+    1.6 from other work): 1 worker 14.8-15.3 s, 0 workers 16.1-17.1 s, 2 workers 18.0 s
+    (three busy processes on two cores). ``run_demo(..., workers=N)`` and ``bench_demo.py
+    --workers N`` choose otherwise.
+    """
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
+
+
 def run_demo(
     orders: int,
     seed: int = 1,
     progress: Callable[[int, int], None] | None = None,
     today: dt.date | None = None,
     chunk: int = 10_000,
+    workers: int | None = None,
+    checked: bool = False,
 ) -> DemoStats:
-    """Generate the demo data and write it to the open database, one transaction per chunk.
+    """Generate the demo data and write it to the open database.
 
     The database must hold no clients, articles or orders yet (the demo's names and numbers
     would collide). ``progress(done, total)`` is called after each chunk. Afterwards the app's
     number sequences are moved past the numbers the demo used, so orders and deliveries
     created in the app get fresh numbers.
+
+    On SQLite (unless ``checked``), ``workers`` processes (default :func:`default_workers`)
+    generate and prepare the chunks with :func:`bulk.prepare_detached` (every check and
+    :func:`compute.compute_order`, as :func:`bulk.load`; chunk *n* by worker *n* mod
+    ``workers``, each generating all the data from the same seed), while this process
+    inserts every chunk; with 0 workers this process does it all. Either way in one
+    transaction, with the indexes built at the end (:func:`bulk.deferred_indexes`): all of
+    the demo, or nothing. Otherwise (PostgreSQL, or ``checked``) each chunk goes through
+    :func:`bulk.load` in its own transaction. All write the same rows. The cyclic garbage
+    collector is paused throughout (:func:`bulk.gc_paused`).
     """
-    # Generating the next chunk in a thread while SQLite stores the current one was tried:
-    # on this 2-core machine it won 5% when idle and lost 10% when busy (GIL contention).
-    from . import bulk
-    from .bulk import LoadStats
-    from .db import run_in_transaction
+    from .db import is_sqlite
     from .errors import ValidationError
     from .models import Article, Client, Order
-    from .numbers import move_past
 
     for model, what in ((Order, "orders"), (Client, "clients"), (Article, "articles")):
         if model.select().exists():
             raise ValidationError(
                 f"the database already has {what}: demo data goes into an empty database"
             )
+    if workers is None:
+        workers = default_workers()
+    today = today or dt.date.today()  # the same day for every worker
+    if not checked and is_sqlite():
+        return _run_workers(orders, seed, progress, today, chunk, workers)
+    return _run_chunks(orders, seed, progress, today, chunk)
+
+
+def _run_chunks(
+    orders: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None,
+    today: dt.date,
+    chunk: int,
+) -> DemoStats:
+    """Generate and :func:`bulk.load` chunk after chunk, one transaction each."""
+    from . import bulk
+    from .bulk import LoadStats
+    from .db import run_in_transaction
+
     started = time.perf_counter()
     gen = DemoGenerator(orders, seed, today)
     stats = DemoStats(clients=gen.n_clients, articles=gen.n_articles)
@@ -1083,10 +1143,8 @@ def run_demo(
     chunks = gen.chunks(chunk)
     # A chunk is a few hundred thousand small objects without reference cycles, freed by
     # reference counting; the cyclic collector would walk them again and again (it took
-    # 40% of the generation time). It runs once per chunk instead.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # 40% of the generation time). It runs once per chunk instead (:func:`_collect`).
+    with bulk.gc_paused():
         while True:
             t0 = time.perf_counter()
             data = next(chunks, None)
@@ -1097,22 +1155,265 @@ def run_demo(
             loaded.add(bulk.load(data, source="demo"))
             stats.orders += len(data.orders)
             del data
-            gc.collect()
+            _collect()
             stats.load_seconds += time.perf_counter() - t1
             stats.chunks += 1
             if progress is not None:
                 progress(stats.orders, orders)
-    finally:
-        if collecting:
-            gc.enable()
 
-    def move_sequences() -> None:
-        for (kind, year), last in sorted(gen.sequences.items()):
-            move_past(kind, year, last)
-
-    run_in_transaction(move_sequences)
+    run_in_transaction(lambda: _move_sequences(gen.sequences))
     stats.offers = gen.offers
     stats.rows = loaded.total_rows
     stats.tables = dict(loaded.rows)
     stats.wall_seconds = time.perf_counter() - started
     return stats
+
+
+def _move_sequences(sequences: dict[tuple[str, int], int]) -> None:
+    from .numbers import move_past
+
+    for (kind, year), last in sorted(sequences.items()):
+        move_past(kind, year, last)
+
+
+def _run_workers(
+    orders: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None,
+    today: dt.date,
+    chunk: int,
+    workers: int,
+) -> DemoStats:
+    """Worker processes prepare the chunks, this one inserts them; one transaction."""
+    from .bulk import gc_paused
+    from .db import run_in_transaction
+
+    started = time.perf_counter()
+    with gc_paused():
+        stats = run_in_transaction(
+            lambda: _insert_from_workers(orders, seed, progress, today, chunk, workers)
+        )
+    stats.wall_seconds = time.perf_counter() - started
+    return stats
+
+
+def _insert_from_workers(
+    orders: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None,
+    today: dt.date,
+    chunk: int,
+    workers: int,
+) -> DemoStats:
+    """Without workers, this process generates, prepares and inserts every chunk. With
+    workers, chunk *n* is generated and prepared by worker *n* mod ``workers`` (each
+    generates all the data from the same seed, to follow it and the keys) and this process
+    only inserts the chunks, in order; the workers' last message carries the generator's
+    sequences and offer count."""
+    import multiprocessing
+
+    from . import bulk
+
+    gen = DemoGenerator(orders, seed, today)
+    stats = DemoStats(clients=gen.n_clients, articles=gen.n_articles, workers=workers)
+    loaded = bulk.LoadStats()
+    catalog = bulk.Catalog.from_database()
+    expected = dict(catalog.next_ids)
+    # "spawn": a fresh interpreter, safe whatever threads this process runs (a progress bar)
+    ctx = multiprocessing.get_context("spawn")
+    conns: list[Any] = []
+    procs: list[Any] = []
+
+    def insert(prepared: bulk.Prepared, count: int, t1: float) -> None:
+        bulk.insert_prepared(prepared, expected, loaded)
+        stats.orders += count
+        stats.chunks += 1
+        stats.load_seconds += time.perf_counter() - t1
+        if progress is not None:
+            progress(stats.orders, orders)
+
+    try:
+        for index in range(workers):
+            receiver, sender = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_worker,
+                args=(sender, index, workers, orders, seed, today, chunk, catalog),
+                name=f"tui-orders demo worker {index + 1}",
+                daemon=True,
+            )
+            proc.start()
+            sender.close()
+            conns.append(receiver)
+            procs.append(proc)
+        with bulk.deferred_indexes():
+            if not workers:
+                for data in _timed_chunks(gen.chunks(chunk), stats):
+                    t0 = time.perf_counter()
+                    count = len(data.orders)
+                    prepared = bulk.prepare_detached(data, catalog, source="demo")
+                    del data
+                    t1 = time.perf_counter()
+                    stats.generate_seconds += t1 - t0
+                    insert(prepared, count, t1)
+                    del prepared
+                    _collect()  # after the rows are gone: nothing big left to walk
+                sequences, offers = gen.sequences, gen.offers
+            else:
+                done: dict[int, tuple[Any, ...]] = {}
+                n = 0
+                while len(done) < workers:
+                    t0 = time.perf_counter()
+                    turn = _owner(n, workers)
+                    message = _receive(conns[turn])
+                    t1 = time.perf_counter()
+                    stats.generate_seconds += t1 - t0
+                    if message[0] == "done":
+                        # no chunk n, so none after it: the other workers are done too
+                        done[turn] = message
+                        n += 1
+                        continue
+                    if done:
+                        raise RuntimeError("a demo worker made a chunk after the last one")
+                    insert(message[2], message[1], t1)
+                    del message
+                    _collect()
+                    n += 1
+                sequences, offers = done[0][1], done[0][2]
+            t_index = time.perf_counter()
+        stats.index_seconds = time.perf_counter() - t_index
+        stats.offers = offers
+        _move_sequences(sequences)
+    finally:
+        for conn in conns:
+            conn.close()
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+    stats.rows = loaded.total_rows
+    stats.tables = dict(loaded.rows)
+    return stats
+
+
+def _owner(n: int, workers: int) -> int:
+    """The worker that prepares chunk ``n``.
+
+    (This process taking one chunk in 3 or 4 itself, generating all of them to follow the
+    keys, was measured: 14.9 and 14.6 s against 14.7 s for none, 100 000 orders; not kept.)
+    """
+    return n % workers
+
+
+def _timed_chunks(chunks: Iterator[Dataset], stats: DemoStats) -> Iterator[Dataset]:
+    """The chunks, the time generating them added to ``stats.generate_seconds``."""
+    while True:
+        t0 = time.perf_counter()
+        data = next(chunks, None)
+        stats.generate_seconds += time.perf_counter() - t0
+        if data is None:
+            return
+        yield data
+        del data
+
+
+def _collect() -> None:
+    """Between chunks (the cyclic collector being paused): collect whatever cycles the chunk
+    made, then freeze what survived (the generator's and the catalog's state), so that the
+    next collection walks only the next chunk's objects, not everything made so far."""
+    gc.collect()
+    gc.freeze()
+
+
+def _receive(conn: Any) -> tuple[Any, ...]:
+    """The next message of a worker; its error raised here."""
+    from .errors import ValidationError
+
+    try:
+        message: tuple[Any, ...] = pickle.loads(conn.recv_bytes())
+    except EOFError:
+        raise RuntimeError("a demo worker process ended unexpectedly") from None
+    if message[0] == "invalid":
+        raise ValidationError(message[1], message[2])
+    if message[0] == "error":
+        raise RuntimeError(f"a demo worker failed:\n{message[1]}")
+    return message
+
+
+class _Outbox:
+    """Sends a worker's messages from a thread, so the worker goes on with the next chunk
+    while the main process is busy (a pipe holds only 64 KB)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.failed = False
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if not self.failed:
+                try:
+                    self.conn.send_bytes(item)
+                except OSError:  # the main process has gone
+                    self.failed = True
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        """Pickled without the memo ("fast" mode: rows hold no shared or cyclic objects),
+        which halves the time pickling takes."""
+        if self.failed:
+            raise BrokenPipeError("the main process has gone")
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True
+        pickler.dump(message)
+        self.queue.put(buffer.getvalue())
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+
+def _worker(
+    conn: Any,
+    index: int,
+    workers: int,
+    orders: int,
+    seed: int,
+    today: dt.date,
+    chunk: int,
+    catalog: Any,
+) -> None:
+    """One demo worker process: generate every chunk, prepare its turns and send them."""
+    import traceback
+
+    from . import bulk
+    from .errors import ValidationError
+
+    outbox = _Outbox(conn)
+    try:
+        with bulk.gc_paused():  # as in _run_chunks: no reference cycles here
+            gen = DemoGenerator(orders, seed, today)
+            for n, data in enumerate(gen.chunks(chunk)):
+                if _owner(n, workers) == index:
+                    prepared = bulk.prepare_detached(data, catalog, source="demo")
+                    outbox.send(("chunk", len(data.orders), prepared))
+                    del prepared
+                else:
+                    catalog.skip(data)
+                del data
+                _collect()
+        outbox.send(("done", gen.sequences, gen.offers))
+    except ValidationError as exc:
+        outbox.send(("invalid", exc.message, exc.path))
+    except BrokenPipeError:
+        pass  # the main process has gone (it failed, or was interrupted)
+    except BaseException:
+        outbox.send(("error", traceback.format_exc()))
+    finally:
+        outbox.close()
+        conn.close()

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from peewee import JOIN
 
-from .bulk import LoadStats, load
+from .bulk import LoadStats, gc_paused, load
 from .compute import (
     AllocationFact,
     DocumentFact,
@@ -83,7 +83,11 @@ from .models import (
     Tax,
 )
 from .money import (
+    MONEY_PLACES,
+    PRICE_PLACES,
+    QTY_PLACES,
     RATE_PLACES,
+    fast_parser,
     format_money,
     parse_money,
     parse_price,
@@ -254,15 +258,336 @@ def parse(obj: object) -> Dataset:
 
     Only the structure and the values are checked here (types, enums, numbers, dates,
     unknown and missing keys); references and rules are checked by :func:`bulk.load`.
+
+    Offers and orders (nearly all of a large file) first go through a fast parser
+    (:func:`_offer_fast`, :func:`_order_fast`) that accepts only the common, valid shape and
+    builds the same records; a record it does not accept goes through the full parser
+    (:func:`_offer`, :func:`_order`), which gives the record back or the error naming the
+    record and field. So the messages, and what is accepted, are the full parser's.
     """
     top = _record(obj, "", (), ("taxes", "clients", "articles", "offers", "orders"))
     return Dataset(
         taxes=[_tax(rec, path) for path, rec in _list(top, "taxes", "")],
         clients=[_client(rec, path) for path, rec in _list(top, "clients", "")],
         articles=[_article(rec, path) for path, rec in _list(top, "articles", "")],
-        offers=[_offer(rec, path) for path, rec in _list(top, "offers", "")],
-        orders=[_order(rec, path) for path, rec in _list(top, "orders", "")],
+        offers=_fast_list(top, "offers", _offer_fast, _offer),
+        orders=_fast_list(top, "orders", _order_fast, _order),
     )
+
+
+def _fast_list(
+    top: dict[str, Any], key: str, fast: Callable[[Any], Any], full: Callable[[Any, str], Any]
+) -> list[Any]:
+    """The records of the list ``key``: each by ``fast``, else by ``full`` (see :func:`parse`)."""
+    value = top.get(key)
+    if type(value) is not list:
+        return [full(rec, path) for path, rec in _list(top, key, "")]
+    out: list[Any] = []
+    append = out.append
+    for n, rec in enumerate(value):
+        try:
+            append(fast(rec))
+        except Exception:  # not the common shape, or not valid: the full parser decides
+            append(full(rec, f"{key}[{n}]"))
+    return out
+
+
+# --------------------------------------------------------------------------- fast parsers
+#
+# They accept only what the full parsers accept, and build the very same records; anything
+# else raises (``_Slow`` or whatever a wrong type raises), and the full parser takes over.
+
+
+class _Slow(Exception):
+    """Not the common shape: the full parser decides."""
+
+
+_money_fast = fast_parser(MONEY_PLACES, allow_zero=False)
+_qty_fast = fast_parser(QTY_PLACES, allow_zero=False)
+_price_fast = fast_parser(PRICE_PLACES, allow_zero=True)
+
+#: the dates met so far (text -> date), valid ones only
+_DATES: dict[str, dt.date] = {}
+
+
+def _f_date(value: Any) -> dt.date:
+    """As :func:`_date`."""
+    day = _DATES.get(value)
+    if day is None:
+        if type(value) is not str or not _DATE_RE.match(value):
+            raise _Slow
+        day = dt.date.fromisoformat(value)  # ValueError: the full parser says why
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        _DATES[value] = day
+    return day
+
+
+def _f_opt_date(value: Any) -> dt.date | None:
+    return None if value is None else _f_date(value)
+
+
+def _f_str(value: Any) -> str:
+    """As :func:`_str` (required)."""
+    if type(value) is str:
+        value = value.strip()
+        if value:
+            return value
+    raise _Slow
+
+
+def _f_opt_str(value: Any) -> str | None:
+    """As :func:`_opt_str`."""
+    return None if value is None else _f_str(value)
+
+
+def _f_text(value: Any) -> str:
+    """As :func:`_free_text`."""
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value
+    raise _Slow
+
+
+def _f_bool(value: Any) -> bool:
+    """As :func:`_bool`."""
+    if value is None:
+        return False
+    if type(value) is bool:
+        return value
+    raise _Slow
+
+
+def _f_money(value: Any) -> Decimal:
+    number = _money_fast(value)
+    if number is None:
+        raise _Slow
+    return number
+
+
+def _f_qty(value: Any) -> Decimal:
+    number = _qty_fast(value)
+    if number is None:
+        raise _Slow
+    return number
+
+
+def _f_price(value: Any) -> Decimal:
+    number = _price_fast(value)
+    if number is None:
+        raise _Slow
+    return number
+
+
+def _f_list(value: Any) -> list[Any]:
+    """As :func:`_list`, without the paths."""
+    if value is None:
+        return []
+    if type(value) is list:
+        return value
+    raise _Slow
+
+
+def _keys(required: tuple[str, ...], *others: tuple[str, ...]) -> Callable[[Any], None]:
+    """As :func:`_record`: a check that raises unless ``obj`` is an object with these keys."""
+    need = frozenset(required)
+    allowed = frozenset(required).union(*others)
+
+    def check(obj: Any) -> None:
+        if type(obj) is not dict:
+            raise _Slow
+        keys = obj.keys()
+        if not (keys <= allowed and need <= keys):
+            raise _Slow
+
+    return check
+
+
+_DOC_KINDS = frozenset(e.value for e in DocumentKind)
+_DOC_TYPES = frozenset(e.value for e in DocumentType)
+_DELIVERY_KINDS = frozenset(e.value for e in DeliveryKind)
+_LINK_KINDS = frozenset(e.value for e in LinkKind)
+_LINK_STATUSES = frozenset(e.value for e in LinkStatus)
+
+_ITEM_KEYS = _keys(("article", "qty", "price"), ("specs",), ("amount", "delivered"))
+_OFFER_KEYS = _keys(
+    ("number", "client", "created"), ("valid_until", "items", "order", "address", "note")
+)
+_ORDER_KEYS = _keys(
+    ("client", "created", "deadline"),
+    (
+        "number",
+        "address",
+        "document",
+        "tax",
+        "note",
+        "started",
+        "cancelled",
+        "cancel_reason",
+        "items",
+        "payment_terms",
+        "documents",
+        "payments",
+        "deliveries",
+        "links",
+    ),
+    ORDER_COMPUTED,
+)
+_ORDER_DOC_KEYS = _keys((), ("kind", "ref"))
+_TERM_KEYS = _keys(("name", "due", "amount"), (), ("paid", "status"))
+_DOCUMENT_KEYS = _keys(
+    ("type", "number", "amount", "issued"), ("due", "term", "duplicate_of"), ("paid", "status")
+)
+_PAYMENT_KEYS = _keys(("date", "amount"), ("note", "allocations"), ("unallocated",))
+_ALLOCATION_KEYS = _keys(("document", "amount"))
+_DELIVERY_KEYS = _keys(("kind", "number", "date"), ("lines", "cancelled"))
+_LINE_KEYS = _keys(("article", "qty"))
+_LINK_KEYS = _keys(("kind", "number"), ("status", "deadline", "expected"))
+
+
+def _f_items(value: Any) -> list[tuple[str, Decimal, Decimal, str]]:
+    """(article, qty, price, specs) of the items, as :func:`_items`."""
+    items = []
+    for item in _f_list(value):
+        _ITEM_KEYS(item)
+        get = item.get
+        items.append(
+            (
+                _f_str(get("article")),
+                _f_qty(get("qty")),
+                _f_price(get("price")),
+                _f_text(get("specs")),
+            )
+        )
+    return items
+
+
+def _offer_fast(rec: Any) -> OfferRec:
+    """As :func:`_offer`, for the common shape only."""
+    _OFFER_KEYS(rec)
+    get = rec.get
+    return OfferRec(
+        number=_f_str(get("number")),
+        client=_f_str(get("client")),
+        created=_f_date(get("created")),
+        valid_until=_f_opt_date(get("valid_until")),
+        items=[OfferItemRec(*i) for i in _f_items(get("items"))],
+        order=_f_opt_str(get("order")),
+        address=_f_opt_str(get("address")),
+        note=_f_text(get("note")),
+    )
+
+
+def _order_fast(rec: Any) -> OrderRec:
+    """As :func:`_order`, for the common shape only."""
+    _ORDER_KEYS(rec)
+    get = rec.get
+    kind, ref = "contract", ""
+    doc = get("document")
+    if doc is not None:
+        _ORDER_DOC_KEYS(doc)
+        kind = doc.get("kind", "contract")
+        if kind is None:
+            kind = "contract"
+        if kind not in _DOC_KINDS:
+            raise _Slow
+        ref = doc.get("ref")
+        ref = "" if ref is None else _f_ref(ref)
+    terms = []
+    for t in _f_list(get("payment_terms")):
+        _TERM_KEYS(t)
+        terms.append(TermRec(_f_str(t["name"]), _f_date(t["due"]), _f_money(t["amount"])))
+    documents = []
+    for d in _f_list(get("documents")):
+        _DOCUMENT_KEYS(d)
+        dget = d.get
+        dtype = d["type"]
+        if dtype not in _DOC_TYPES:
+            raise _Slow
+        documents.append(
+            DocumentRec(
+                dtype,
+                _f_str(d["number"]),
+                _f_money(d["amount"]),
+                _f_date(d["issued"]),
+                _f_opt_date(dget("due")),
+                _f_opt_str(dget("term")),
+                _f_opt_str(dget("duplicate_of")),
+            )
+        )
+    payments = []
+    for pay in _f_list(get("payments")):
+        _PAYMENT_KEYS(pay)
+        allocations = []
+        for a in _f_list(pay.get("allocations")):
+            _ALLOCATION_KEYS(a)
+            allocations.append(AllocationRec(_f_str(a["document"]), _f_money(a["amount"])))
+        payments.append(
+            PaymentRec(
+                _f_date(pay["date"]), _f_money(pay["amount"]), _f_text(pay.get("note")), allocations
+            )
+        )
+    deliveries = []
+    for d in _f_list(get("deliveries")):
+        _DELIVERY_KEYS(d)
+        dkind = d["kind"]
+        if dkind not in _DELIVERY_KINDS:
+            raise _Slow
+        lines = []
+        for line in _f_list(d.get("lines")):
+            _LINE_KEYS(line)
+            lines.append(DeliveryLineRec(_f_str(line["article"]), _f_qty(line["qty"])))
+        deliveries.append(
+            DeliveryRec(
+                dkind, _f_str(d["number"]), _f_date(d["date"]), lines, _f_bool(d.get("cancelled"))
+            )
+        )
+    links = []
+    for x in _f_list(get("links")):
+        _LINK_KEYS(x)
+        lkind = x["kind"]
+        status = x.get("status", "planned")
+        if status is None:
+            status = "planned"
+        if lkind not in _LINK_KINDS or status not in _LINK_STATUSES:
+            raise _Slow
+        links.append(
+            LinkRec(
+                lkind,
+                _f_str(x["number"]),
+                status,
+                _f_opt_date(x.get("deadline")),
+                _f_opt_date(x.get("expected")),
+            )
+        )
+    return OrderRec(
+        client=_f_str(get("client")),
+        created=_f_date(get("created")),
+        deadline=_f_date(get("deadline")),
+        number=_f_opt_str(get("number")),
+        address=_f_opt_str(get("address")),
+        document_kind=kind,
+        document_ref=ref,
+        tax=_f_opt_str(get("tax")),
+        note=_f_text(get("note")),
+        started=_f_bool(get("started")),
+        cancelled=_f_bool(get("cancelled")),
+        cancel_reason=_f_text(get("cancel_reason")),
+        items=[ItemRec(*i) for i in _f_items(get("items"))],
+        payment_terms=terms,
+        documents=documents,
+        payments=payments,
+        deliveries=deliveries,
+        links=links,
+    )
+
+
+def _f_ref(value: Any) -> str:
+    """As :func:`_str` (not required): text, stripped, may be empty."""
+    if type(value) is str:
+        return value.strip()
+    raise _Slow
 
 
 def _tax(obj: object, path: str) -> TaxRec:
@@ -466,8 +791,10 @@ def _link(obj: object, path: str) -> LinkRec:
 
 
 def import_data(obj: object) -> LoadStats:
-    """Import an already decoded interchange document: all of it, or nothing."""
-    return load(parse(obj), source="import")
+    """Import an already decoded interchange document: all of it, or nothing (the cyclic
+    garbage collector paused, as in :func:`import_file`)."""
+    with gc_paused():
+        return load(parse(obj), source="import")
 
 
 def read_json(path: str | Path) -> object:
@@ -493,8 +820,17 @@ def read_json(path: str | Path) -> object:
 
 
 def import_file(path: str | Path) -> LoadStats:
-    """Import an interchange file: all of it, or nothing."""
-    return import_data(read_json(path))
+    """Import an interchange file: all of it, or nothing.
+
+    With the cyclic garbage collector paused (:func:`bulk.gc_paused`: decoding and parsing
+    make millions of objects and no cycles; the collector walking them took half the time),
+    and the decoded JSON freed before the records are loaded (it is the larger of the two).
+    """
+    with gc_paused():
+        obj = read_json(path)
+        dataset = parse(obj)
+        del obj
+        return load(dataset, source="import")
 
 
 # --------------------------------------------------------------------------- export

@@ -8,6 +8,7 @@ fixed scale (cents for money), so neither SQLite nor PostgreSQL ever holds it as
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import ValidationError
@@ -35,6 +36,48 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+#: places -> the common shape of a valid non-negative number, "1234" or "1234.5" (plain ASCII
+#: digits, at most ``places`` decimals, small enough): :func:`parse_decimal`'s fast path.
+_FAST_SHAPE = {
+    places: re.compile(rf"[0-9]{{1,{15 - places}}}(?:\.[0-9]{{1,{places}}})?", re.ASCII).fullmatch
+    for places in (MONEY_PLACES, QTY_PLACES, PRICE_PLACES)
+}
+#: places -> missing decimals -> what to append to the text to have ``places`` decimals (for
+#: ``places`` missing: the text has no point)
+_PAD = {
+    places: {**{missing: "0" * missing for missing in range(places)}, places: "." + "0" * places}
+    for places in (MONEY_PLACES, QTY_PLACES, PRICE_PLACES)
+}
+
+
+def fast_parser(places: int, *, allow_zero: bool) -> Callable[[object], Decimal | None]:
+    """The fast path of :func:`parse_decimal` alone (non-negative numbers): a function giving
+    the Decimal :func:`parse_decimal` would give, or None for anything but the common shape
+    (then :func:`parse_decimal` decides, with its message)."""
+    shape = _FAST_SHAPE[places]
+    pad = _PAD[places]
+    seen: dict[str, Decimal] = {}  # the texts met so far (quantities and prices repeat)
+
+    def parse(text: object) -> Decimal | None:
+        if type(text) is not str:
+            return None
+        value = seen.get(text)
+        if value is not None:
+            return value
+        if shape(text) is None:
+            return None
+        dot = text.find(".")
+        value = Decimal(text + pad[places if dot < 0 else places - (len(text) - dot - 1)])
+        if not (allow_zero or value):
+            return None
+        if len(seen) >= 50_000:
+            seen.clear()
+        seen[text] = value
+        return value
+
+    return parse
+
+
 def parse_decimal(
     text: object,
     *,
@@ -48,7 +91,36 @@ def parse_decimal(
     Accepts ``str``, ``int`` and ``Decimal`` (never ``float``: a float has already lost the
     exact value). A comma is accepted as the decimal separator ("12,50"). Raises
     :class:`ValidationError` with a message naming ``what`` on anything else.
+
+    The common shape (plain digits, at most ``places`` decimals, not too large, not a
+    forbidden zero) takes a fast path: the text padded to ``places`` decimals is the very
+    Decimal the full parser (:func:`_parse_decimal_full`) returns, exponent included.
+    Anything else goes to the full parser (a test holds the two equal on tricky inputs).
     """
+    if type(text) is str:
+        shape = _FAST_SHAPE.get(places)
+        if shape is not None and shape(text) is not None:
+            dot = text.find(".")
+            if dot < 0:
+                value = Decimal(text + _PAD[places][places])
+            else:
+                value = Decimal(text + _PAD[places][places - (len(text) - dot - 1)])
+            if allow_zero or value:
+                return value
+    return _parse_decimal_full(
+        text, places=places, what=what, allow_negative=allow_negative, allow_zero=allow_zero
+    )
+
+
+def _parse_decimal_full(
+    text: object,
+    *,
+    places: int,
+    what: str = "amount",
+    allow_negative: bool = False,
+    allow_zero: bool = True,
+) -> Decimal:
+    """:func:`parse_decimal` for any input (the fast path aside)."""
     if isinstance(text, (bool, float)):
         raise ValidationError(f'{what} must be written as a string such as "12.50", not {text!r}')
     if isinstance(text, Decimal):

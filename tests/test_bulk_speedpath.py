@@ -1,0 +1,295 @@
+"""The demo's fast path (worker processes, detached loads, indexes built at the end) writes
+exactly what the checked path (:func:`bulk.load` chunk by chunk) writes, and leaves the same
+schema; a load into empty tables that builds its indexes at the end stays all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from peewee import Database
+
+from tui_orders.data import audit, bulk, recompute
+from tui_orders.data.dataset import Dataset
+from tui_orders.data.db import close_database, open_database
+from tui_orders.data.demo import DemoGenerator, generate, run_demo
+from tui_orders.data.errors import ValidationError
+from tui_orders.data.models import NumberSequence, Order
+
+TODAY = dt.date(2026, 5, 15)
+#: Columns that hold the time of writing, which differs between two runs.
+TIMES = {("order", "updated_at"), ("audit_log", "at")}
+
+
+def _dump(path: Path) -> dict[str, Any]:
+    """Every row of every table (time-of-writing columns left out) and the schema."""
+    conn = sqlite3.connect(path)
+    try:
+        out: dict[str, Any] = {}
+        schema = conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name"
+        ).fetchall()
+        out["schema"] = schema
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            keep = [c for c in cols if (table, c) not in TIMES]
+            names = ", ".join(f'"{c}"' for c in keep)
+            out[table] = conn.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid').fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+def _demo(path: Path, workers: int, orders: int, chunk: int, seed: int = 11) -> Any:
+    """``workers`` -1: the checked path (``bulk.load`` chunk by chunk)."""
+    audit.set_user("tester")
+    open_database(str(path))
+    try:
+        stats = run_demo(
+            orders,
+            seed=seed,
+            today=TODAY,
+            chunk=chunk,
+            workers=max(0, workers),
+            checked=workers < 0,
+        )
+        assert recompute.check() == []
+        return stats
+    finally:
+        close_database()
+
+
+def test_workers_write_what_the_checked_path_writes(tmp_path: Path) -> None:
+    checked = _demo(tmp_path / "checked.db", -1, 2500, 400)
+    fast = _demo(tmp_path / "fast.db", 2, 2500, 400)
+    assert (fast.orders, fast.chunks, fast.rows, fast.offers) == (
+        checked.orders,
+        checked.chunks,
+        checked.rows,
+        checked.offers,
+    )
+    assert fast.tables == checked.tables
+    a, b = _dump(tmp_path / "checked.db"), _dump(tmp_path / "fast.db")
+    assert a.keys() == b.keys()
+    for table in a:
+        assert a[table] == b[table], table
+    assert b["order"] and b["financial_document"] and b["offer"]
+
+
+@pytest.mark.parametrize("workers", [0, 1, 3])
+def test_any_number_of_workers_and_the_schema_after(tmp_path: Path, workers: int) -> None:
+    fresh = tmp_path / "fresh.db"
+    open_database(str(fresh))
+    close_database()
+    _demo(tmp_path / "checked.db", -1, 700, 150, seed=4)
+    _demo(tmp_path / "fast.db", workers, 700, 150, seed=4)
+    a, b = _dump(tmp_path / "checked.db"), _dump(tmp_path / "fast.db")
+    assert a == b
+    # every index of a freshly made database is there again
+    assert b["schema"] == _dump(fresh)["schema"]
+
+
+def test_workers_move_the_sequences(tmp_path: Path) -> None:
+    path = tmp_path / "fast.db"
+    _demo(path, 2, 300, 100)
+    open_database(str(path))
+    try:
+        last = {(k, y): n for k, y, n in NumberSequence.select().tuples() if k == "order"}
+        top = max(Order.select(Order.number).tuples())[0]
+        year, seq = int(top[:4]), int(top[5:])
+        assert last[("order", year)] >= seq
+    finally:
+        close_database()
+
+
+def test_a_worker_error_rolls_everything_back(db: Database, monkeypatch: Any) -> None:
+    if not bulk.is_sqlite():
+        pytest.skip("the workers run on SQLite")
+    # a chunk that breaks a rule: the workers are separate processes, so the fault must come
+    # from the data they generate: a taxes clash with the database
+    from tui_orders.data.masterdata import create_tax
+
+    create_tax("ДДС 20%", Decimal("20"))
+    with pytest.raises(ValidationError, match="already exists"):
+        run_demo(300, seed=1, today=TODAY, chunk=100, workers=2)
+    assert not Order.select().exists()
+    indexes = db.execute_sql(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    ).fetchone()[0]
+    assert indexes > 30
+
+
+def test_detached_prepare_equals_load_rows() -> None:
+    """The catalog answers the look-ups the database would (master data of earlier chunks)."""
+    chunks = list(generate(600, seed=3, today=TODAY, chunk=200))
+    catalog = bulk.Catalog(
+        next_ids={m._meta.table_name: 1 for m in bulk._TABLES}, user="u", now="t", sqlite=True
+    )
+    other = bulk.Catalog(
+        next_ids={m._meta.table_name: 1 for m in bulk._TABLES}, user="u", now="t", sqlite=True
+    )
+    for n, data in enumerate(chunks):
+        prepared = bulk.prepare_detached(data, catalog, source="demo")
+        if n == 0:
+            bulk.prepare_detached(data, other, source="demo")
+        else:
+            other.skip(data)  # counts the keys without preparing
+        assert catalog.next_ids == other.next_ids
+        assert prepared.numbers == [o.number for o in data.orders]
+    assert catalog.masters == other.masters
+
+
+def test_detached_prepare_checks_like_load() -> None:
+    data = next(iter(generate(50, seed=2, today=TODAY, chunk=50)))
+    data.orders[3].items[0].qty = Decimal("-1")
+    catalog = bulk.Catalog(
+        next_ids={m._meta.table_name: 1 for m in bulk._TABLES}, user="u", now="t", sqlite=True
+    )
+    with pytest.raises(ValidationError) as info:
+        bulk.prepare_detached(data, catalog, source="demo")
+    assert info.value.path == "orders[3].items[0].qty"
+
+
+def test_import_into_empty_tables_builds_the_indexes_after(db: Database, monkeypatch: Any) -> None:
+    """A large load into empty tables drops and rebuilds the indexes; a failure afterwards
+    (a unique index that cannot be built) leaves the database as it was, indexes included."""
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_ROWS", 10)
+    if not bulk.is_sqlite():
+        pytest.skip("SQLite only")
+    gen = DemoGenerator(200, seed=5, today=TODAY)
+    data = Dataset()
+    for chunk in gen.chunks(1000):
+        data.taxes += chunk.taxes
+        data.clients += chunk.clients
+        data.articles += chunk.articles
+        data.offers += chunk.offers
+        data.orders += chunk.orders
+    before = db.execute_sql("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+    built: list[str] = []
+    real = bulk.deferred_indexes
+
+    def spy() -> Any:
+        built.append("yes")
+        return real()
+
+    monkeypatch.setattr(bulk, "deferred_indexes", spy)
+    stats = bulk.load(data, source="import")
+    assert built and stats.orders == 200
+    assert recompute.check() == []
+    after = db.execute_sql("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+    assert after == before
+
+
+# --------------------------------------------------------------------------- import fast paths
+
+
+def _parse_both(obj: Any, monkeypatch: Any) -> tuple[str, str]:
+    """repr (Decimal exponents included) of the parse, or the error, with and without the fast
+    parsers of orders and offers."""
+    from tui_orders.data import interchange
+
+    def outcome() -> str:
+        try:
+            return repr(interchange.parse(obj))
+        except ValidationError as exc:
+            return f"error {exc.path}: {exc.message}"
+
+    fast = outcome()
+
+    def refuse(rec: Any) -> Any:
+        raise interchange._Slow
+
+    with monkeypatch.context() as m:
+        m.setattr(interchange, "_order_fast", refuse)
+        m.setattr(interchange, "_offer_fast", refuse)
+        full = outcome()
+    return fast, full
+
+
+def test_fast_parse_equals_full_parse(tmp_path: Path, monkeypatch: Any) -> None:
+    import copy
+
+    from tui_orders.data import interchange
+
+    path = tmp_path / "demo.db"
+    _demo(path, 0, 400, 400, seed=6)
+    open_database(str(path))
+    try:
+        obj = interchange.export_data()
+    finally:
+        close_database()
+    fast, full = _parse_both(obj, monkeypatch)
+    assert fast == full
+    assert "Decimal('" in fast
+    # records off the common shape: each goes to the full parser, same result or message
+    faults: list[tuple[str, Any]] = [
+        ("qty", " 12 "),
+        ("qty", "12,5"),
+        ("qty", "0"),
+        ("qty", 12),
+        ("qty", "1e3"),
+        ("price", "-1"),
+        ("price", "0"),
+        ("price", "1.23456"),
+        ("article", "  "),
+        ("specs", None),
+        ("specs", 5),
+        ("extra", 1),
+    ]
+    for key, value in faults:
+        bad = copy.deepcopy(obj)
+        bad["orders"][7]["items"][0][key] = value
+        bad["offers"][0]["items"][0][key] = value
+        fast, full = _parse_both(bad, monkeypatch)
+        assert fast == full, (key, value)
+    for key, value in [
+        ("created", "2024-02-30"),
+        ("created", "2024-1-01"),
+        ("created", "２０２４-01-01"),
+        ("deadline", None),
+        ("number", ""),
+        ("number", None),
+        ("tax", None),
+        ("started", 1),
+        ("cancelled", None),
+        ("document", {"kind": None}),
+        ("document", {"kind": "x"}),
+        ("document", {"ref": 5}),
+        ("payments", {}),
+        ("links", [{"kind": "production", "number": "P1", "status": None}]),
+        ("links", [{"kind": "production", "number": "P1", "status": "x"}]),
+        ("deliveries", [{"kind": "sale", "number": "S", "date": "2024-01-01", "lines": None}]),
+        ("documents", [{"type": "bill", "number": "1", "amount": "1", "issued": "2024-01-01"}]),
+    ]:
+        bad = copy.deepcopy(obj)
+        bad["orders"][3][key] = value
+        fast, full = _parse_both(bad, monkeypatch)
+        assert fast == full, (key, value)
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            frozen = gc.get_freeze_count()
+            with bulk.gc_paused():
+                assert not gc.isenabled()
+                with bulk.gc_paused():  # nested: nothing more
+                    assert not gc.isenabled()
+                assert not gc.isenabled()
+            assert gc.isenabled() == enabled
+            assert gc.get_freeze_count() == frozen
+            with pytest.raises(RuntimeError), bulk.gc_paused():
+                raise RuntimeError("boom")
+            assert gc.isenabled() == enabled
+            assert gc.get_freeze_count() == frozen
+    finally:
+        (gc.enable if was else gc.disable)()
