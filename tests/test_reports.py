@@ -320,6 +320,40 @@ def test_ageing_bucket_edges(db: Database) -> None:
     ]  # fmt: skip
 
 
+def test_overdue_leaves_out_orders_paid_in_full_and_keeps_the_items_order(db: Database) -> None:
+    as_of = day("2026-03-15")
+    _load(
+        # paid in full without allocation: its term is unpaid but nothing is to come
+        _order(
+            "Alpha Ltd",
+            "100",
+            number="2026-00001",
+            payment_terms=[TermRec("t", day("2026-03-01"), D("100"))],
+            payments=[_pay("2026-02-01", "100")],
+        ),
+        # two documents of one number, due the same day: listed as the order takes them
+        _order(
+            "Alpha Ltd",
+            "300",
+            number="2026-00002",
+            payment_terms=[TermRec("later", day("2026-04-01"), D("50"))],
+            documents=[
+                DocumentRec("proforma", "D-2", D("200"), day("2026-02-01"), day("2026-03-01")),
+                DocumentRec("invoice", "D-2", D("50"), day("2026-02-01"), day("2026-03-01")),
+            ],
+        ),
+    )
+    rep = reports.overdue(as_of)
+    assert [(r.order, r.kind, r.name, str(r.remaining)) for r in rep.rows] == [
+        ("2026-00002", "document", "D-2", "200.00"),
+        ("2026-00002", "document", "D-2", "50.00"),
+    ]
+    assert [(s.currency, s.not_yet_due, s.overdue) for s in rep.summary] == [
+        ("EUR", D("50.00"), D("250.00"))
+    ]
+    assert reports.overdue(as_of, client="alpha", currency="EUR").rows == rep.rows
+
+
 # --------------------------------------------------------------------------- book
 
 

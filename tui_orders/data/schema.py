@@ -18,6 +18,7 @@ from .errors import DatabaseError
 from .models import (
     ALL_MODELS,
     Attachment,
+    FinancialDocument,
     LinkedOrder,
     Offer,
     Order,
@@ -33,8 +34,8 @@ def _to_2(db: Database) -> None:
     """Schema 2 (issue 5): offers get a ``version`` (optimistic concurrency), orders get
     attachments (files stored in the database), linked orders an index on (kind, number).
     Issue 6 (reports): payments get ``currency`` (their order's), and the indexes
-    ``order_book``, ``order_cancelled``, ``payment_term_open`` and
-    ``payment_currency_date_amount``.
+    ``order_book``, ``order_cancelled``, ``order_open``, ``payment_term_open``,
+    ``financial_document_open`` and ``payment_currency_date_amount``.
 
     Plain ``ALTER TABLE ... ADD COLUMN ... NOT NULL DEFAULT 1`` works in place on SQLite and
     PostgreSQL (no table rebuild) and gives every existing offer version 1; it is also
@@ -60,7 +61,7 @@ def _to_2(db: Database) -> None:
             f'UPDATE "{payment}" SET "currency" = '
             f'(SELECT o."currency" FROM "{order}" o WHERE o."id" = "{payment}"."order_id")'
         )
-    for model in (Order, PaymentTerm, Payment):
+    for model in (Order, PaymentTerm, FinancialDocument, Payment):
         model._schema.create_indexes(safe=True)
 
 
