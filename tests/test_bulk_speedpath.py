@@ -11,9 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from peewee import Database
 
 from tui_orders.data import audit, bulk, recompute
+from tui_orders.data.compute import (
+    AllocationFact,
+    DocumentFact,
+    ItemFact,
+    OrderFacts,
+    PaymentFact,
+    TermFact,
+    compute_order,
+)
 from tui_orders.data.dataset import Dataset
 from tui_orders.data.db import close_database, open_database
 from tui_orders.data.demo import DemoGenerator, generate, run_demo
@@ -293,3 +304,123 @@ def test_gc_paused_restores_the_collector() -> None:
             assert gc.get_freeze_count() == frozen
     finally:
         (gc.enable if was else gc.disable)()
+
+
+# ------------------------------------------------------------------ the trusted path's compute
+
+_LINK_STATUSES = ("planned", "in_progress", "done", "cancelled")
+
+
+@st.composite
+def _int_facts(draw: st.DrawFn) -> dict[str, Any]:
+    """Random facts of one order in integers (the trusted path's form)."""
+    ids = iter(range(1, 10_000))
+    n_items = draw(st.integers(0, 5))
+    items = [
+        (
+            next(ids),
+            draw(st.integers(1, 3)),  # article: some stand on several lines
+            draw(st.integers(1, 10**7)),  # qty in thousandths
+            draw(st.integers(0, 10**8)),  # price in 1/10000
+        )
+        for _ in range(n_items)
+    ]
+    terms = [(next(ids), draw(st.integers(1, 10**9))) for _ in range(draw(st.integers(0, 3)))]
+    documents: list[tuple[int, int, int | None, int | None]] = []
+    for _ in range(draw(st.integers(0, 4))):
+        roots = [d[0] for d in documents if d[3] is None]
+        root = draw(st.sampled_from([None, *roots])) if roots else None
+        term = draw(st.sampled_from([None, *(t[0] for t in terms)]))
+        documents.append((next(ids), draw(st.integers(1, 10**9)), term, root))
+    payments = [(next(ids), draw(st.integers(1, 10**9))) for _ in range(draw(st.integers(0, 3)))]
+    allocations = []
+    if payments and documents:
+        for _ in range(draw(st.integers(0, 4))):
+            allocations.append(
+                (
+                    draw(st.sampled_from([p[0] for p in payments])),
+                    draw(st.sampled_from([d[0] for d in documents])),
+                    draw(st.integers(1, 10**9)),
+                )
+            )
+    delivered = [
+        (draw(st.integers(1, 4)), draw(st.integers(1, 10**7)))
+        for _ in range(draw(st.integers(0, 5)))
+    ]
+    return {
+        "rate": draw(st.one_of(st.none(), st.integers(0, 100 * 10**4))),
+        "started": draw(st.booleans()),
+        "cancelled": draw(st.booleans()),
+        "items": items,
+        "terms": terms,
+        "documents": documents,
+        "payments": payments,
+        "allocations": allocations,
+        "delivered_lines": delivered,
+        "active_deliveries": draw(st.integers(0, 2)),
+        "link_statuses": draw(st.lists(st.sampled_from(_LINK_STATUSES), max_size=3)),
+    }
+
+
+def _dec(value: int, places: int) -> Decimal:
+    return Decimal(value).scaleb(-places)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_int_facts())
+def test_compute_order_int_equals_compute_order(f: dict[str, Any]) -> None:
+    facts = OrderFacts(
+        tax_rate=None if f["rate"] is None else _dec(f["rate"], 4),
+        started=f["started"],
+        cancelled=f["cancelled"],
+        items=[
+            ItemFact(i, k, a, _dec(q, 3), _dec(p, 4))
+            for k, (i, a, q, p) in enumerate(f["items"], 1)
+        ],
+        terms=[TermFact(i, _dec(c, 2)) for i, c in f["terms"]],
+        documents=[DocumentFact(i, _dec(c, 2), t, r) for i, c, t, r in f["documents"]],
+        payments=[PaymentFact(i, _dec(c, 2)) for i, c in f["payments"]],
+        allocations=[AllocationFact(p, d, _dec(c, 2)) for p, d, c in f["allocations"]],
+        delivered_lines=[(a, _dec(q, 3)) for a, q in f["delivered_lines"]],
+        active_deliveries=f["active_deliveries"],
+        link_statuses=list(f["link_statuses"]),
+    )
+    want = compute_order(facts)
+    got = bulk.compute_order_int(**f)
+
+    def cents(d: Decimal) -> int:
+        return int(d.scaleb(2))
+
+    assert got.subtotal == cents(want.subtotal)
+    assert got.tax_amount == cents(want.tax_amount)
+    assert got.total == cents(want.total)
+    assert got.paid == cents(want.paid)
+    assert got.unallocated == cents(want.unallocated)
+    assert got.delivered_pct == cents(want.delivered_pct)
+    assert got.financial_status == want.financial_status.value
+    assert got.status == want.status.value
+    assert got.item_amount == {k: cents(v) for k, v in want.item_amount.items()}
+    assert got.item_delivered == {k: int(v.scaleb(3)) for k, v in want.item_delivered.items()}
+    assert got.term_paid == {k: cents(v) for k, v in want.term_paid.items()}
+    assert got.term_status == {k: v.value for k, v in want.term_status.items()}
+    assert got.doc_paid == {k: cents(v) for k, v in want.doc_paid.items()}
+    assert got.doc_status == {k: v.value for k, v in want.doc_status.items()}
+    assert got.payment_unallocated == {k: cents(v) for k, v in want.payment_unallocated.items()}
+
+
+def test_trusted_prepare_equals_checked_prepare() -> None:
+    """Chunk by chunk, the trusted detached path builds exactly the checked one's rows."""
+    catalogs = [
+        bulk.Catalog(
+            next_ids={m._meta.table_name: 1 for m in bulk._TABLES},
+            user="t",
+            now="2026-05-15 10:00:00",
+            sqlite=True,
+        )
+        for _ in range(2)
+    ]
+    for data in DemoGenerator(600, 5, TODAY).chunks(200):
+        checked = bulk.prepare_detached(data, catalogs[0], source="demo")
+        trusted = bulk.prepare_detached(data, catalogs[1], source="demo", trusted=True)
+        assert trusted.tables == checked.tables
+        assert (trusted.numbers, trusted.tops) == (checked.numbers, checked.tops)

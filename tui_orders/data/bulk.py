@@ -534,12 +534,21 @@ class Prepared:
     tops: dict[int, int]
 
 
-def prepare_detached(dataset: Dataset, catalog: Catalog, *, source: str = "import") -> Prepared:
+def prepare_detached(
+    dataset: Dataset, catalog: Catalog, *, source: str = "import", trusted: bool = False
+) -> Prepared:
     """Check and compute ``dataset`` and build its rows without the database (see
-    :class:`Catalog`); raises :class:`ValidationError` like :func:`load`."""
+    :class:`Catalog`); raises :class:`ValidationError` like :func:`load`.
+
+    ``trusted``: the orders are valid by construction (the demo generator's own records),
+    so their fields are not checked again one by one (:meth:`_Loader.order_trusted`); every
+    computed field is still computed by :func:`compute.compute_order`, and the master data
+    and offers are checked as usual. The rows are the same (a test compares the tables).
+    Never for records from outside (a file): those take the checked path.
+    """
     if not isinstance(source, str) or not source.strip() or len(source) > 40:
         raise ValidationError(f"bad audit source {source!r}")
-    return _Loader(dataset, source, catalog).prepare()
+    return _Loader(dataset, source, catalog, trusted=trusted).prepare()
 
 
 def insert_prepared(prepared: Prepared, expected: dict[str, int], stats: LoadStats) -> None:
@@ -622,14 +631,178 @@ class _ClientRef:
     default_address: int | None
 
 
+# --------------------------------------------------------------------------- integer compute
+
+_PAID, _PARTLY, _UNPAID = (
+    PayStatus.PAID.value,
+    PayStatus.PARTIALLY_PAID.value,
+    PayStatus.UNPAID.value,
+)
+
+
+def _pay_status_int(paid: int, amount: int) -> str:
+    """:func:`compute.pay_status` on integers of one scale."""
+    if paid >= amount:
+        return _PAID
+    if paid <= 0:
+        return _UNPAID
+    return _PARTLY
+
+
+@dataclass(slots=True)
+class IntState:
+    """:class:`compute.OrderState` in database form: money in cents, quantities in
+    thousandths, the percentage in hundredths, statuses as their text."""
+
+    subtotal: int
+    tax_amount: int
+    total: int
+    paid: int
+    unallocated: int
+    financial_status: str
+    status: str
+    delivered_pct: int
+    item_amount: dict[int, int]
+    item_delivered: dict[int, int]
+    term_paid: dict[int, int]
+    term_status: dict[int, str]
+    doc_paid: dict[int, int]
+    doc_status: dict[int, str]
+    payment_unallocated: dict[int, int]
+
+
+def compute_order_int(
+    rate: int | None,
+    started: bool,
+    cancelled: bool,
+    items: list[tuple[int, int, int, int]],
+    terms: list[tuple[int, int]],
+    documents: list[tuple[int, int, int | None, int | None]],
+    payments: list[tuple[int, int]],
+    allocations: list[tuple[int, int, int]],
+    delivered_lines: list[tuple[int, int]],
+    active_deliveries: int,
+    link_statuses: list[str],
+) -> IntState:
+    """:func:`compute.compute_order` in exact integers, for the trusted path (the demo).
+
+    ``rate`` in 1/10000 percent (None: no tax); ``items`` (id, article id, qty in
+    thousandths, price in 1/10000) in position order; ``terms`` (id, cents); ``documents``
+    (id, cents, term id, id of the original or None); ``payments`` (id, cents);
+    ``allocations`` (payment id, document id, cents); ``delivered_lines`` (article id, qty in
+    thousandths) of the deliveries not cancelled. For non-negative amounts (all a valid
+    record has) every result equals :func:`compute.compute_order`'s, scaled (a hypothesis
+    test and the demo's table-for-table comparison check it): half-up rounding is
+    ``(x + half) // unit``, the percentage rounds down (``//``).
+    """
+    item_amount = {i[0]: (i[2] * i[3] + 50_000) // 100_000 for i in items}
+    subtotal = sum(item_amount.values())
+    tax_amount = 0 if rate is None else (subtotal * rate + 500_000) // 1_000_000
+    total = subtotal + tax_amount
+
+    to_doc: dict[int, int] = {}
+    from_payment: dict[int, int] = {}
+    for payment_id, doc_id, cents in allocations:
+        to_doc[doc_id] = to_doc.get(doc_id, 0) + cents
+        from_payment[payment_id] = from_payment.get(payment_id, 0) + cents
+
+    term_paid = {t[0]: 0 for t in terms}
+    doc_paid: dict[int, int] = {}
+    doc_status: dict[int, str] = {}
+    if documents:
+        group_paid: dict[int, int] = {}
+        for doc_id, _cents, _term, root in documents:
+            r = doc_id if root is None else root
+            group_paid[r] = group_paid.get(r, 0) + to_doc.get(doc_id, 0)
+        root_status: dict[int, str] = {}
+        for doc_id, cents, term_id, root in documents:
+            if root is None:
+                paid_ = group_paid[doc_id]
+                root_status[doc_id] = _pay_status_int(paid_, cents)
+                if term_id is not None and term_id in term_paid:
+                    term_paid[term_id] += paid_
+        for doc_id, _cents, _term, root in documents:
+            r = doc_id if root is None else root
+            doc_paid[doc_id] = group_paid[r]
+            doc_status[doc_id] = root_status[r]
+    term_status = {t[0]: _pay_status_int(term_paid[t[0]], t[1]) for t in terms}
+
+    paid = sum(p[1] for p in payments)
+    payment_unallocated = {p[0]: p[1] - from_payment.get(p[0], 0) for p in payments}
+    unallocated = sum(payment_unallocated.values())
+    if total == 0 and not items:
+        financial_status = _PAID if paid > 0 else _UNPAID
+    else:
+        financial_status = _pay_status_int(paid, total)
+
+    # compute.fill_deliveries: an article's deliveries fill its lines in position order,
+    # the rest stays on its last line
+    per_article: dict[int, int] = {}
+    for article_id, qty in delivered_lines:
+        per_article[article_id] = per_article.get(article_id, 0) + qty
+    last_line: dict[int, int] = {}
+    for n, i in enumerate(items):
+        last_line[i[1]] = n
+    item_delivered: dict[int, int] = {}
+    ordered = capped = 0
+    ready = bool(items)
+    for n, (item_id, article_id, qty, _price) in enumerate(items):
+        left = per_article.get(article_id, 0)
+        take = left if last_line[article_id] == n else min(left, qty)
+        per_article[article_id] = left - take
+        item_delivered[item_id] = take
+        ordered += qty
+        capped += min(take, qty)
+        if take < qty:
+            ready = False
+    delivered_pct = 0 if ordered == 0 else capped * 10_000 // ordered
+
+    if cancelled:
+        status = OrderStatus.CANCELLED.value
+    elif ready and financial_status == _PAID:
+        status = OrderStatus.CLOSED.value
+    elif ready:
+        status = OrderStatus.READY.value
+    elif started or active_deliveries > 0 or any(s != "cancelled" for s in link_statuses):
+        status = OrderStatus.IN_PROGRESS.value
+    else:
+        status = OrderStatus.NEW.value
+    return IntState(
+        subtotal,
+        tax_amount,
+        total,
+        paid,
+        unallocated,
+        financial_status,
+        status,
+        delivered_pct,
+        item_amount,
+        item_delivered,
+        term_paid,
+        term_status,
+        doc_paid,
+        doc_status,
+        payment_unallocated,
+    )
+
+
 # --------------------------------------------------------------------------- the loader
 
 
 class _Loader:
     """One run of :func:`load` (created afresh when the transaction is retried)."""
 
-    def __init__(self, dataset: Dataset, source: str, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        source: str,
+        catalog: Catalog | None = None,
+        *,
+        trusted: bool = False,
+    ) -> None:
         self.ds = dataset
+        #: the orders are valid by construction: :meth:`order_trusted` instead of :meth:`order`
+        self.trusted = trusted
         self.source = source.strip()
         #: detached (see :class:`Catalog`): the database is never read or written
         self.catalog = catalog
@@ -722,10 +895,11 @@ class _Loader:
         for model in _TABLES:
             self.ids[model] = itertools.count(catalog.next_ids[model._meta.table_name])
         self.resolve_masters()
+        one = self.order_trusted if self.trusted else self.order
         for n, order in enumerate(self.ds.orders):
             self.current = n
             try:
-                self.order(order)
+                one(order)
             except ValidationError as exc:
                 raise exc.at(f"orders[{n}]") from None
         self.offers()
@@ -1240,6 +1414,240 @@ class _Loader:
         if kind == "offer" and ref and ref not in self.offer_refs:
             self.offer_refs[ref] = order_id
 
+    def order_trusted(self, o: OrderRec) -> None:
+        """:meth:`order` for records valid by construction (the demo generator's own): the
+        same ids and rows, without re-checking each field (types, ranges, decimal places,
+        uniqueness within the dataset), every computed field by :func:`compute_order_int`
+        (:func:`compute.compute_order` in integers). References (client, address, tax,
+        articles, terms, documents) still resolve by name; one that does not resolve raises
+        :class:`ValidationError` rather than writing a wrong row."""
+        try:
+            client = self.clients[o.client]
+            address_id = (
+                client.default_address if o.address is None else client.addresses[o.address]
+            )
+            tax_id: int | None = None
+            rate: int | None = None
+            if o.tax is not None:
+                tax_id, rate_dec = self.taxes[o.tax]
+                rate = int(rate_dec.scaleb(RATE_PLACES))
+        except KeyError as exc:
+            raise ValidationError(f"unknown reference {exc.args[0]!r} (trusted records)") from None
+        ids = self.ids
+        rows = self.rows
+        iso, flag = self.day, self.flag
+        order_id = next(ids[Order])
+        started, cancelled, created = o.started, o.cancelled, o.created
+        articles = self.articles
+
+        next_item = ids[OrderItem].__next__
+        items: list[tuple[int, int, int, int]] = []
+        item_rows: list[tuple[Any, ...]] = []
+        for k, it in enumerate(o.items, 1):
+            article_id = articles[it.article]
+            q, p = int(it.qty.scaleb(3)), int(it.price.scaleb(4))
+            item_id = next_item()
+            items.append((item_id, article_id, q, p))
+            item_rows.append((item_id, order_id, k, article_id, q, p, it.specs))
+
+        term_ids: dict[str, int] = {}
+        terms: list[tuple[int, int]] = []
+        term_rows: list[tuple[Any, ...]] = []
+        next_term = ids[PaymentTerm].__next__
+        for k, t in enumerate(o.payment_terms, 1):
+            term_id = next_term()
+            term_ids[t.name] = term_id
+            a = int(t.amount.scaleb(2))
+            terms.append((term_id, a))
+            term_rows.append((term_id, order_id, k, t.name, iso(t.due), a))
+
+        documents: list[tuple[int, int, int | None, int | None]] = []
+        doc_rows: list[tuple[Any, ...]] = []
+        doc_by_number: dict[str, int] = {}
+        docs = o.documents
+        if docs:
+            next_doc = ids[FinancialDocument].__next__
+            doc_ids = [next_doc() for _ in docs]
+            index_of: dict[str, int] = {}
+            for k, d in enumerate(docs):
+                index_of.setdefault(d.number, k)
+                doc_by_number[d.number] = doc_ids[k]
+            if len(index_of) != len(docs):
+                raise ValidationError("two documents of an order share a number (trusted)")
+            doc_terms = [None if d.term is None else term_ids[d.term] for d in docs]
+            roots = list(range(len(docs)))
+            for k in range(len(docs)):
+                steps = 0
+                while (up := docs[roots[k]].duplicate_of) is not None:
+                    roots[k] = index_of[up]
+                    steps += 1
+                    if steps > len(docs):
+                        raise ValidationError("duplicates form a circle (trusted)")
+            group_term: dict[int, int | None] = {}
+            for k, root in enumerate(roots):
+                if group_term.get(root) is None:
+                    group_term[root] = (
+                        doc_terms[root] if doc_terms[root] is not None else doc_terms[k]
+                    )
+            for k, d in enumerate(docs):
+                root = roots[k]
+                doc_term = group_term[root]
+                dup = doc_ids[root] if root != k else None
+                amount = int(d.amount.scaleb(2))
+                documents.append((doc_ids[k], amount, doc_term, dup))
+                doc_rows.append(
+                    (
+                        doc_ids[k],
+                        order_id,
+                        d.type,
+                        d.number,
+                        amount,
+                        iso(d.issued),
+                        None if d.due is None else iso(d.due),
+                        doc_term,
+                        dup,
+                    )
+                )
+
+        payments: list[tuple[int, int]] = []
+        allocations: list[tuple[int, int, int]] = []
+        payment_rows: list[tuple[Any, ...]] = []
+        if o.payments:
+            next_payment = ids[Payment].__next__
+            next_allocation = ids[Allocation].__next__
+            allocation_rows = rows[Allocation]
+            for pay in o.payments:
+                payment_id = next_payment()
+                for al in pay.allocations:
+                    doc_id = doc_by_number[al.document]
+                    part = int(al.amount.scaleb(2))
+                    allocations.append((payment_id, doc_id, part))
+                    allocation_rows.append((next_allocation(), payment_id, doc_id, part))
+                amount = int(pay.amount.scaleb(2))
+                payments.append((payment_id, amount))
+                payment_rows.append((payment_id, order_id, iso(pay.date), amount, pay.note))
+
+        delivered: list[tuple[int, int]] = []
+        active_deliveries = 0
+        if o.deliveries:
+            next_delivery = ids[Delivery].__next__
+            next_line = ids[DeliveryLine].__next__
+            line_rows = rows[DeliveryLine]
+            delivery_rows = rows[Delivery]
+            for dr in o.deliveries:
+                delivery_id = next_delivery()
+                dcancelled = dr.cancelled
+                for line in dr.lines:
+                    article_id = articles[line.article]
+                    qty = int(line.qty.scaleb(3))
+                    if not dcancelled:
+                        delivered.append((article_id, qty))
+                    line_rows.append((next_line(), delivery_id, article_id, qty))
+                if not dcancelled:
+                    active_deliveries += 1
+                delivery_rows.append(
+                    (
+                        delivery_id,
+                        order_id,
+                        dr.kind,
+                        dr.number,
+                        iso(dr.date),
+                        address_id,
+                        flag(dcancelled),
+                        "",
+                    )
+                )
+
+        link_statuses: list[str] = []
+        if o.links:
+            next_link = ids[LinkedOrder].__next__
+            link_rows = rows[LinkedOrder]
+            for link in o.links:
+                link_statuses.append(link.status)
+                link_rows.append(
+                    (
+                        next_link(),
+                        order_id,
+                        link.kind,
+                        link.number,
+                        link.status,
+                        iso(link.deadline or o.deadline),
+                        None if link.expected is None else iso(link.expected),
+                        "",
+                    )
+                )
+
+        # every computed field, by the rules of compute.compute_order
+        state = compute_order_int(
+            rate,
+            started,
+            cancelled,
+            items,
+            terms,
+            documents,
+            payments,
+            allocations,
+            delivered,
+            active_deliveries,
+            link_statuses,
+        )
+        total, paid = state.total, state.paid
+        if total >= _LIMIT or paid >= _LIMIT:
+            raise ValidationError("the order's amounts are too large", "items")
+        if item_rows:
+            amounts, idelivered = state.item_amount, state.item_delivered
+            rows[OrderItem].extend((*r, amounts[r[0]], idelivered[r[0]]) for r in item_rows)
+        if term_rows:
+            term_paid, term_status = state.term_paid, state.term_status
+            rows[PaymentTerm].extend((*r, term_paid[r[0]], term_status[r[0]]) for r in term_rows)
+        if doc_rows:
+            doc_paid, doc_status = state.doc_paid, state.doc_status
+            for r in doc_rows:
+                row = (*r, doc_paid[r[0]], doc_status[r[0]])
+                (self.dup_docs if r[8] is not None else rows[FinancialDocument]).append(row)
+        if payment_rows:
+            left = state.payment_unallocated
+            cur = client.currency
+            rows[Payment].extend((*r, left[r[0]], cur) for r in payment_rows)
+
+        number = o.number
+        if number is None:
+            raise ValidationError("a detached load needs every order's number")
+        kind, ref = o.document_kind, o.document_ref
+        self.order_rows.append(
+            [
+                order_id,
+                number,
+                client.id,
+                address_id,
+                client.currency,
+                kind,
+                ref,
+                iso(created),
+                iso(o.deadline),
+                tax_id,
+                o.note,
+                flag(started),
+                flag(cancelled),
+                o.cancel_reason,
+                1,
+                state.status,
+                state.financial_status,
+                state.subtotal,
+                state.tax_amount,
+                total,
+                paid,
+                state.unallocated,
+                state.delivered_pct,
+                None,  # updated_at, set when written
+                None,  # number_key, set when the number is known
+            ]
+        )
+        self.order_ids[number] = order_id
+        self.order_clients.append(client.name)
+        if kind == "offer" and ref and ref not in self.offer_refs:
+            self.offer_refs[ref] = order_id
+
     def delivery(
         self,
         d: DeliveryRec,
@@ -1729,8 +2137,10 @@ def _term_name(term_ids: dict[str, int], term_id: int | None) -> str | None:
 __all__ = [
     "IN_CHUNK",
     "Catalog",
+    "IntState",
     "LoadStats",
     "Prepared",
+    "compute_order_int",
     "deferred_indexes",
     "gc_paused",
     "insert_prepared",

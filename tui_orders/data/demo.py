@@ -1,11 +1,12 @@
 """Realistic demo data: three years of orders with money, documents, deliveries and links.
 
 :func:`generate` yields the data as :class:`~tui_orders.data.dataset.Dataset` chunks,
-deterministically for a seed; :func:`run_demo` writes them: on SQLite, worker processes check
-and compute the chunks (:func:`bulk.prepare_detached`, the rules of :func:`bulk.load`) while
-this process inserts them, in one transaction with the indexes built at the end; otherwise
-with :func:`bulk.load`, one transaction per chunk. (Generating in a thread instead was tried:
-on a 2-core machine the GIL made it +5% idle, -10% busy.)
+deterministically for a seed; :func:`run_demo` writes them: on SQLite, worker processes compute
+the chunks (:func:`bulk.prepare_detached`'s trusted path: the generator's records are valid by
+construction, every computed field is still computed) while this process inserts them, in one
+transaction with the indexes built at the end; otherwise with :func:`bulk.load`, one
+transaction per chunk. (Generating in a thread instead was tried: on a 2-core machine the GIL
+made it +5% idle, -10% busy.)
 
 The data is meant to look like a real business and to exercise every rule: every order and
 financial status, proformas followed by invoices that duplicate them, partial, full, overpaid and
@@ -1098,8 +1099,10 @@ def run_demo(
     created in the app get fresh numbers.
 
     On SQLite (unless ``checked``), ``workers`` processes (default :func:`default_workers`)
-    generate and prepare the chunks with :func:`bulk.prepare_detached` (every check and
-    :func:`compute.compute_order`, as :func:`bulk.load`; chunk *n* by worker *n* mod
+    generate and prepare the chunks with :func:`bulk.prepare_detached` (trusted: no per-field
+    re-validation of the generator's own records, every computed field by
+    :func:`bulk.compute_order_int`, :func:`compute.compute_order` in integers; tests compare
+    the tables with the checked path's; chunk *n* by worker *n* mod
     ``workers``, each generating all the data from the same seed), while this process
     inserts every chunk; with 0 workers this process does it all. Either way in one
     transaction, with the indexes built at the end (:func:`bulk.deferred_indexes`): all of
@@ -1250,7 +1253,7 @@ def _insert_from_workers(
                 for data in _timed_chunks(gen.chunks(chunk), stats):
                     t0 = time.perf_counter()
                     count = len(data.orders)
-                    prepared = bulk.prepare_detached(data, catalog, source="demo")
+                    prepared = bulk.prepare_detached(data, catalog, source="demo", trusted=True)
                     del data
                     t1 = time.perf_counter()
                     stats.generate_seconds += t1 - t0
@@ -1400,7 +1403,7 @@ def _worker(
             gen = DemoGenerator(orders, seed, today)
             for n, data in enumerate(gen.chunks(chunk)):
                 if _owner(n, workers) == index:
-                    prepared = bulk.prepare_detached(data, catalog, source="demo")
+                    prepared = bulk.prepare_detached(data, catalog, source="demo", trusted=True)
                     outbox.send(("chunk", len(data.orders), prepared))
                     del prepared
                 else:
