@@ -424,3 +424,27 @@ def test_trusted_prepare_equals_checked_prepare() -> None:
         trusted = bulk.prepare_detached(data, catalogs[1], source="demo", trusted=True)
         assert trusted.tables == checked.tables
         assert (trusted.numbers, trusted.tops) == (checked.numbers, checked.tops)
+
+
+def test_load_computes_in_integers_what_check_recomputes(db: Database) -> None:
+    """bulk.load (the import's path) computes every field with compute_order_int: the services'
+    Decimal rules (``tui-orders check``) find nothing to repair, in empty and filled tables
+    (the second load looks its names up, the first skips the empty tables)."""
+    audit.set_user("tester")
+    chunks = list(DemoGenerator(300, 9, TODAY).chunks(150))
+    for data in chunks:
+        bulk.load(data, source="import")
+        assert recompute.check() == []
+    assert Order.select().count() == 300
+
+
+def test_load_still_finds_clashes_once_the_tables_hold_rows(db: Database) -> None:
+    """Look-ups skip empty tables only: a second load of the same orders clashes."""
+    audit.set_user("tester")
+    data = next(iter(DemoGenerator(40, 4, TODAY).chunks(40)))
+    bulk.load(data, source="import")
+    again = Dataset(orders=data.orders)
+    with pytest.raises(ValidationError) as info:
+        bulk.load(again, source="import")
+    assert info.value.path == "orders[0].number"
+    assert "is already used in the database" in str(info.value)

@@ -9,8 +9,9 @@ import`` and the demo generator both call it. It
 2. validates every rule the services enforce one record at a time (see docs/interchange.md),
    raising :class:`ValidationError` with the path of the record and field
    (``orders[3].payments[0].allocations[1].amount``) before anything is written;
-3. computes every computed field with :func:`compute.compute_order`, the function the
-   services use, so ``tui-orders check`` finds nothing to repair afterwards;
+3. computes every computed field with :func:`compute_order_int`, the rules of
+   :func:`compute.compute_order` (the function the services use) in exact integers, proven
+   equal by a test, so ``tui-orders check`` finds nothing to repair afterwards;
 4. assigns primary keys itself and inserts plain tuples with :func:`db.bulk_insert`.
 
 Everything happens in the caller's transaction when one is open (within a savepoint), else in
@@ -36,15 +37,7 @@ from json.encoder import encode_basestring as _json_str
 from typing import Any
 
 from . import audit
-from .compute import (
-    AllocationFact,
-    DocumentFact,
-    ItemFact,
-    OrderFacts,
-    PaymentFact,
-    TermFact,
-    compute_order,
-)
+from .compute import compute_order  # noqa: F401  (the rules compute_order_int is proven against)
 from .dataset import ClientRec, Dataset, DeliveryRec, DocumentRec, ItemRec, OfferRec, OrderRec
 from .db import bulk_insert, database, is_sqlite, run_in_transaction, table_max_id
 from .errors import DatabaseError, ValidationError
@@ -786,6 +779,21 @@ def compute_order_int(
     )
 
 
+@dataclass(slots=True)
+class _IntFacts:
+    """The arguments of :func:`compute_order_int` for one order, gathered by the checked path
+    (:meth:`_Loader.order`) once each value has passed its checks (database form)."""
+
+    items: list[tuple[int, int, int, int]] = field(default_factory=list)
+    terms: list[tuple[int, int]] = field(default_factory=list)
+    documents: list[tuple[int, int, int | None, int | None]] = field(default_factory=list)
+    payments: list[tuple[int, int]] = field(default_factory=list)
+    allocations: list[tuple[int, int, int]] = field(default_factory=list)
+    delivered_lines: list[tuple[int, int]] = field(default_factory=list)
+    active_deliveries: int = 0
+    link_statuses: list[str] = field(default_factory=list)
+
+
 # --------------------------------------------------------------------------- the loader
 
 
@@ -850,8 +858,15 @@ class _Loader:
         *fields: Any,
         where: tuple[Any, Any] | None = None,
     ) -> list[tuple[Any, ...]]:
-        """:func:`_lookup` in the database, or in the catalog of a detached load."""
+        """:func:`_lookup` in the database, or in the catalog of a detached load.
+
+        An empty table has no row to find: it is not asked once per chunk of names (an import
+        into a fresh database would look up every order, document and delivery number).
+        """
         if self.catalog is None:
+            table = model._meta.table_name
+            if database.execute_sql(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None:
+                return []
             return _lookup(model, key, values, *fields, where=where)
         return self.catalog.lookup(model, key, values, fields, where)
 
@@ -1203,7 +1218,7 @@ class _Loader:
         rows = self.rows
         iso, flag = self.day, self.flag
         order_id = next(ids[Order])
-        facts = OrderFacts(tax_rate=rate, started=started, cancelled=cancelled)
+        facts = _IntFacts()
 
         # items
         articles = self.articles
@@ -1224,7 +1239,7 @@ class _Loader:
                 except ValidationError as exc:
                     raise exc.at(f"items[{k - 1}]") from None
             item_id = next_item()
-            item_facts.append(ItemFact(item_id, k, article_id, qty, price))  # type: ignore[arg-type]
+            item_facts.append((item_id, article_id, q, p))  # type: ignore[arg-type]
             item_rows.append((item_id, order_id, k, article_id, q, p, specs))
 
         # payment terms
@@ -1259,7 +1274,7 @@ class _Loader:
                     raise exc.at(f"payment_terms[{k - 1}]") from None
             term_id = next_term()
             term_ids[name] = term_id
-            facts.terms.append(TermFact(term_id, amount))
+            facts.terms.append((term_id, a))
             term_rows.append((term_id, order_id, k, name, iso(due), a))
 
         # financial documents
@@ -1305,16 +1320,16 @@ class _Loader:
                             )
                     except ValidationError as exc:
                         raise exc.at(f"allocations[{j}]") from None
-                    facts.allocations.append(AllocationFact(payment_id, doc_id, al.amount))
+                    facts.allocations.append((payment_id, doc_id, part))
                     allocation_rows.append((next_allocation(), payment_id, doc_id, part))
             except ValidationError as exc:
                 raise exc.at(f"payments[{k}]") from None
-            facts.payments.append(PaymentFact(payment_id, pay.amount))
+            facts.payments.append((payment_id, pay_amount))
             payment_rows.append((payment_id, order_id, iso(day), pay_amount, pnote))
 
         # deliveries
         if o.deliveries:
-            ordered = {f.article_id for f in item_facts}
+            ordered = {f[1] for f in item_facts}
             for k, d in enumerate(o.deliveries):
                 try:
                     self.delivery(d, k, order_id, address_id, cancelled, ordered, facts)
@@ -1350,32 +1365,39 @@ class _Loader:
                     )
                 )
 
-        # every computed field, by the rules the services use
-        state = compute_order(facts)
-        total = int(state.total.scaleb(2))
-        paid = int(state.paid.scaleb(2))
+        # every computed field, by the rules the services use: compute.compute_order in exact
+        # integers (compute_order_int, proven equal for the non-negative amounts checked above)
+        state = compute_order_int(
+            None if rate is None else int(rate.scaleb(RATE_PLACES)),
+            started,
+            cancelled,
+            item_facts,
+            facts.terms,
+            facts.documents,
+            facts.payments,
+            facts.allocations,
+            facts.delivered_lines,
+            facts.active_deliveries,
+            facts.link_statuses,
+        )
+        total, paid = state.total, state.paid
         if total >= _LIMIT or paid >= _LIMIT:
             raise ValidationError("the order's amounts are too large", "items")
         if item_rows:
             amounts, delivered = state.item_amount, state.item_delivered
-            rows[OrderItem].extend(
-                (*r, int(amounts[r[0]].scaleb(2)), int(delivered[r[0]].scaleb(3)))
-                for r in item_rows
-            )
+            rows[OrderItem].extend((*r, amounts[r[0]], delivered[r[0]]) for r in item_rows)
         if term_rows:
             term_paid, term_status = state.term_paid, state.term_status
-            rows[PaymentTerm].extend(
-                (*r, int(term_paid[r[0]].scaleb(2)), _STATUS[term_status[r[0]]]) for r in term_rows
-            )
+            rows[PaymentTerm].extend((*r, term_paid[r[0]], term_status[r[0]]) for r in term_rows)
         if doc_rows:
             doc_paid, doc_status = state.doc_paid, state.doc_status
             for r in doc_rows:
-                row = (*r, int(doc_paid[r[0]].scaleb(2)), _STATUS[doc_status[r[0]]])
+                row = (*r, doc_paid[r[0]], doc_status[r[0]])
                 (self.dup_docs if r[8] is not None else rows[FinancialDocument]).append(row)
         if payment_rows:
             left = state.payment_unallocated
             cur = client.currency  # the order's (payment.currency, schema 2)
-            rows[Payment].extend((*r, int(left[r[0]].scaleb(2)), cur) for r in payment_rows)
+            rows[Payment].extend((*r, left[r[0]], cur) for r in payment_rows)
 
         given_number = o.number
         order_row: list[Any] = [
@@ -1394,14 +1416,14 @@ class _Loader:
             flag(cancelled),
             cancel_reason,
             1,
-            _STATUS[state.status],
-            _STATUS[state.financial_status],
-            int(state.subtotal.scaleb(2)),
-            int(state.tax_amount.scaleb(2)),
+            state.status,
+            state.financial_status,
+            state.subtotal,
+            state.tax_amount,
             total,
             paid,
-            int(state.unallocated.scaleb(2)),
-            int(state.delivered_pct.scaleb(2)),
+            state.unallocated,
+            state.delivered_pct,
             None,  # updated_at, set when written
             None,  # number_key, set when the number is known
         ]
@@ -1656,7 +1678,7 @@ class _Loader:
         address_id: int | None,
         order_cancelled: bool,
         ordered: set[int],
-        facts: OrderFacts,
+        facts: _IntFacts,
     ) -> None:
         """One sale or shipment of the order (``ordered``: ids of the articles on the order)."""
         kind, number, day, cancelled = d.kind, d.number, d.date, d.cancelled
@@ -1706,7 +1728,7 @@ class _Loader:
             if not ok:
                 _num(line.qty, QTY_PLACES, f"lines[{j}].qty", zero=False)
             if not cancelled:
-                delivered.append((article_id, line.qty))
+                delivered.append((article_id, qty))
             line_rows.append((next_line(), delivery_id, article_id, qty))
         if not cancelled:
             facts.active_deliveries += 1
@@ -1724,7 +1746,7 @@ class _Loader:
         )
 
     def documents(
-        self, o: OrderRec, order_id: int, term_ids: dict[str, int], facts: OrderFacts
+        self, o: OrderRec, order_id: int, term_ids: dict[str, int], facts: _IntFacts
     ) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
         """The order's financial documents, with duplicates tied to their original.
 
@@ -1797,9 +1819,7 @@ class _Loader:
             )
 
         if not has_duplicates:
-            facts.documents.extend(
-                DocumentFact(ids[k], d.amount, terms[k], None) for k, d in enumerate(docs)
-            )
+            facts.documents.extend((ids[k], rows[k][4], terms[k], None) for k in range(len(docs)))
             return [tuple(r) for r in rows], by_number
 
         # duplicates: find each one's original (root), and the pair's one payment term
@@ -1849,7 +1869,7 @@ class _Loader:
             row = rows[k]
             row[7] = group_term[r]
             row[8] = ids[r] if r != k else None
-            facts.documents.append(DocumentFact(ids[k], docs[k].amount, group_term[r], row[8]))
+            facts.documents.append((ids[k], row[4], group_term[r], row[8]))
         return [tuple(r) for r in rows], by_number
 
     def document_checks(self, d: DocumentRec, term_ids: dict[str, int]) -> None:
