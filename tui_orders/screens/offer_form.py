@@ -588,6 +588,8 @@ class OfferForm(FormScreen[int | None]):
         return int(table.cursor_row)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted or not self.query("#offer-lines"):
+            return None  # composing, or being dismissed: the Footer may still ask
         if action in ("save", "add_line", "remove_line", "remove_line_here") and self.read_only:
             return False  # a confirmed offer: nothing to change, no keys for it
         if action in ("save", "add_line") and self.stale:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
@@ -52,7 +53,10 @@ class Footer(TextualFooter):
         self._recompose_pending = False
         if not self.is_attached:
             return
-        keys = self._keys_shown()
+        try:
+            keys = self._keys_shown()
+        except NoMatches:  # a screen's check_action asked for a widget while it is dismissed
+            return
         if keys == self._composed_from:
             return
         self._composed_from = keys
