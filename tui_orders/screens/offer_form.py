@@ -35,11 +35,10 @@ from ..data.masterdata import get_article
 from ..data.models import Address, Article, Client, OfferStatus
 from ..data.money import ZERO, format_price, normalized, parse_price, parse_qty
 from ..i18n import _, format_amount, format_date, format_qty
-from ..widgets.fields import Completion, DateInput, FieldInput, PriceInput, QtyInput
+from ..widgets.fields import Completion, DateInput, FieldInput
 from .common import plain, run_db
 from .forms.base import FormScreen
-from .forms.item import ArticleChoice, find_article
-from .forms.price_history import PriceHistoryScreen
+from .forms.item import ArticleChoice, ArticleLineForm, find_article
 from .offers import fill_table
 
 
@@ -85,7 +84,7 @@ def _price_text(value: Decimal) -> str:
 # --------------------------------------------------------------------------- one line
 
 
-class OfferLineForm(FormScreen["LineDraft | None"]):
+class OfferLineForm(ArticleLineForm["LineDraft | None"]):
     """``OfferLineForm(articles, client_id, line=None)``: the line typed (not saved yet: the
     offer form saves it with the offer), None when cancelled."""
 
@@ -106,12 +105,8 @@ class OfferLineForm(FormScreen["LineDraft | None"]):
         client_id: int | None,
         line: LineDraft | None = None,
     ) -> None:
-        super().__init__()
-        self.articles = articles
-        self.client_id = client_id
+        super().__init__(articles, client_id)
         self.line = line
-        self.article: ArticleChoice | None = None
-        self._default_price = ""
 
     @property
     def article_locked(self) -> bool:
@@ -120,37 +115,6 @@ class OfferLineForm(FormScreen["LineDraft | None"]):
 
     def title_text(self) -> str:
         return _("Offer line") if self.line else _("New offer line")
-
-    def compose_fields(self) -> ComposeResult:
-        yield self.row(
-            "article",
-            _("Article"),
-            FieldInput(
-                required=True,
-                placeholder=_("code, name or barcode"),
-                disabled=self.article_locked,
-            ),
-        )
-        yield self.row("qty", _("Quantity"), QtyInput())
-        yield self.row(
-            "price", _("Price"), PriceInput(required=False, placeholder=_("catalogue price"))
-        )
-        yield self.row("specs", _("Specifics"), FieldInput())
-
-    def compose_extra(self) -> ComposeResult:
-        if not self.article_locked:
-            yield Completion(
-                "#f-article",
-                candidates=self._candidates,
-                on_complete=lambda target: self.field_changed("article", target),
-            )
-
-    def _candidates(self, state: Any) -> list[DropdownItem]:
-        needle = state.text.casefold().strip()
-        if not needle:
-            return []
-        found = [label for _code, label in self.articles if needle in label.casefold()]
-        return [DropdownItem(label) for label in found[:50]]
 
     def after_load(self, data: Any) -> None:
         line = self.line
@@ -165,50 +129,6 @@ class OfferLineForm(FormScreen["LineDraft | None"]):
         self.field("price").value = format_price(line.price)
         self.field("specs").value = line.specs
         self.field("qty" if self.article_locked else "article").focus()
-
-    # ------------------------------------------------------------------ the article
-
-    def field_changed(self, name: str, widget: Any) -> None:
-        if name != "article" or self.article_locked:
-            return
-        text = widget.value
-        self.article = None
-        run_db(self, lambda: find_article(text), self._article_found, group="article")
-
-    def _article_found(self, found: ArticleChoice | None) -> None:
-        self.article = found
-        self.refresh_bindings()
-        if found is None:
-            self.show_hint("article", "")
-            return
-        article = self.field("article")
-        if article.value.strip() != found.label:  # a barcode or a code: show what it is
-            with self.prevent(Input.Changed):
-                article.value = found.label
-        self.show_hint("article", found.unit)
-        self.show_message("article", "")
-        price = self.field("price")
-        if not price.value.strip() or price.value == self._default_price:
-            self._default_price = format_price(found.price)
-            price.value = self._default_price
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "prices":
-            return True if self.article is not None else None
-        return super().check_action(action, parameters)
-
-    def action_prices(self) -> None:
-        if self.article is None:
-            return
-
-        def take(price: Decimal | None) -> None:
-            if price is not None:
-                self.field("price").value = format_price(price)
-            self.field("price").focus()
-
-        self.app.push_screen(
-            PriceHistoryScreen(self.article.id, self.client_id, self.article.label), take
-        )
 
     # ------------------------------------------------------------------ the result
 

@@ -19,7 +19,7 @@ from ...data.money import format_price, normalized
 from ...i18n import _
 from ...widgets.fields import Completion, FieldInput, PriceInput, QtyInput
 from ..common import run_db
-from .base import FormScreen
+from .base import FormScreen, R
 from .price_history import PriceHistoryScreen
 
 
@@ -56,7 +56,100 @@ class _Loaded:
     item: dict[str, Any] | None
 
 
-class ItemForm(FormScreen[bool]):
+class ArticleLineForm(FormScreen[R]):
+    """What the order item form and the offer line form share: the article (code, name or
+    barcode, completed from ``articles``), the quantity, the price (the catalogue price until
+    the operator types another; F4 shows the earlier prices, this client's first) and the
+    specifics. ``article_locked``: a saved line keeps its article."""
+
+    def __init__(self, articles: list[tuple[str, str]], client_id: int | None) -> None:
+        super().__init__()
+        self.articles = articles
+        self.client_id = client_id
+        self.article: ArticleChoice | None = None
+        self._default_price = ""
+
+    @property
+    def article_locked(self) -> bool:
+        return False
+
+    def compose_fields(self) -> ComposeResult:
+        yield self.row(
+            "article",
+            _("Article"),
+            FieldInput(
+                required=True,
+                placeholder=_("code, name or barcode"),
+                disabled=self.article_locked,
+            ),
+        )
+        yield self.row("qty", _("Quantity"), QtyInput())
+        yield self.row(
+            "price", _("Price"), PriceInput(required=False, placeholder=_("catalogue price"))
+        )
+        yield self.row("specs", _("Specifics"), FieldInput())
+
+    def compose_extra(self) -> ComposeResult:
+        if not self.article_locked:
+            yield Completion(
+                "#f-article",
+                candidates=self._candidates,
+                on_complete=lambda target: self.field_changed("article", target),
+            )
+
+    def _candidates(self, state: Any) -> list[DropdownItem]:
+        needle = state.text.casefold().strip()
+        if not needle:
+            return []
+        found = [label for _code, label in self.articles if needle in label.casefold()]
+        return [DropdownItem(label) for label in found[:50]]
+
+    # ------------------------------------------------------------------ the article
+
+    def field_changed(self, name: str, widget: Any) -> None:
+        if name != "article" or self.article_locked:
+            return
+        text = widget.value
+        self.article = None
+        run_db(self, lambda: find_article(text), self._article_found, group="article")
+
+    def _article_found(self, found: ArticleChoice | None) -> None:
+        self.article = found
+        self.refresh_bindings()
+        if found is None:
+            self.show_hint("article", "")
+            return
+        article = self.field("article")
+        if article.value.strip() != found.label:  # a barcode or a code: show what it is
+            with self.prevent(FieldInput.Changed):
+                article.value = found.label
+        self.show_hint("article", found.unit)
+        self.show_message("article", "")
+        price = self.field("price")
+        if not price.value.strip() or price.value == self._default_price:
+            self._default_price = format_price(found.price)
+            price.value = self._default_price
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "prices":
+            return True if self.article is not None else None
+        return super().check_action(action, parameters)
+
+    def action_prices(self) -> None:
+        if self.article is None:
+            return
+
+        def take(price: Decimal | None) -> None:
+            if price is not None:
+                self.field("price").value = format_price(price)
+            self.field("price").focus()
+
+        self.app.push_screen(
+            PriceHistoryScreen(self.article.id, self.client_id, self.article.label), take
+        )
+
+
+class ItemForm(ArticleLineForm[bool]):
     """``ItemForm(order_id, expected_version, item_id=None)``: True when saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,48 +163,18 @@ class ItemForm(FormScreen[bool]):
     }
 
     def __init__(self, order_id: int, expected_version: int, item_id: int | None = None) -> None:
-        super().__init__()
+        super().__init__([], None)  # the articles and the client come with the order
         self.order_id = order_id
         self.expected_version = expected_version
         self.item_id = item_id
-        self.client_id: int | None = None
-        self.article: ArticleChoice | None = None
-        self.articles: list[tuple[str, str]] = []
-        self._default_price = ""
+
+    @property
+    def article_locked(self) -> bool:
+        """An item keeps its article (remove it and add another to change it)."""
+        return self.item_id is not None
 
     def title_text(self) -> str:
         return _("Edit item") if self.item_id else _("New item")
-
-    def compose_fields(self) -> ComposeResult:
-        yield self.row(
-            "article",
-            _("Article"),
-            FieldInput(
-                required=True,
-                placeholder=_("code, name or barcode"),
-                disabled=self.item_id is not None,
-            ),
-        )
-        yield self.row("qty", _("Quantity"), QtyInput())
-        yield self.row(
-            "price", _("Price"), PriceInput(required=False, placeholder=_("catalogue price"))
-        )
-        yield self.row("specs", _("Specifics"), FieldInput())
-
-    def compose_extra(self) -> ComposeResult:
-        if self.item_id is None:
-            yield Completion(
-                "#f-article",
-                candidates=self._candidates,
-                on_complete=lambda target: self.field_changed("article", target),
-            )
-
-    def _candidates(self, state: Any) -> list[DropdownItem]:
-        needle = state.text.casefold().strip()
-        if not needle:
-            return []
-        found = [label for code, label in self.articles if needle in label.casefold()]
-        return [DropdownItem(label) for label in found[:50]]
 
     # ------------------------------------------------------------------ loading
 
@@ -154,49 +217,6 @@ class ItemForm(FormScreen[bool]):
         self.field("price").value = format_price(data.item["price"])
         self.field("specs").value = data.item["specs"]
         self.field("qty").focus()
-
-    # ------------------------------------------------------------------ the article
-
-    def field_changed(self, name: str, widget: Any) -> None:
-        if name != "article" or self.item_id is not None:
-            return
-        text = widget.value
-        self.article = None
-        run_db(self, lambda: find_article(text), self._article_found, group="article")
-
-    def _article_found(self, found: ArticleChoice | None) -> None:
-        self.article = found
-        if found is None:
-            self.show_hint("article", "")
-            return
-        article = self.field("article")
-        if article.value.strip() != found.label:  # a barcode or a code: show what it is
-            with self.prevent(FieldInput.Changed):
-                article.value = found.label
-        self.show_hint("article", found.unit)
-        self.show_message("article", "")
-        price = self.field("price")
-        if not price.value.strip() or price.value == self._default_price:
-            self._default_price = format_price(found.price)
-            price.value = self._default_price
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "prices":
-            return True if self.article is not None else None
-        return super().check_action(action, parameters)
-
-    def action_prices(self) -> None:
-        if self.article is None:
-            return
-
-        def take(price: Decimal | None) -> None:
-            if price is not None:
-                self.field("price").value = format_price(price)
-            self.field("price").focus()
-
-        self.app.push_screen(
-            PriceHistoryScreen(self.article.id, self.client_id, self.article.label), take
-        )
 
     # ------------------------------------------------------------------ saving
 
