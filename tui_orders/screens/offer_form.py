@@ -32,14 +32,15 @@ from ..data.compute import line_amount
 from ..data.db import run_in_transaction
 from ..data.errors import ConflictError, OrdersError, ValidationError
 from ..data.masterdata import get_article
-from ..data.models import Address, Article, Client, OfferStatus
+from ..data.models import Address, Client, OfferStatus
 from ..data.money import ZERO, format_price, normalized, parse_price, parse_qty
 from ..i18n import _, format_amount, format_date, format_qty
 from ..widgets.fields import Completion, DateInput, FieldInput
 from .common import plain, run_db
 from .forms.base import FormScreen
-from .forms.item import ArticleChoice, ArticleLineForm, find_article
+from .forms.item import ArticleChoice, ArticleLineForm, article_choices, find_article
 from .offers import fill_table
+from .order_form import address_choices, fill_addresses
 
 
 @dataclass(frozen=True)
@@ -58,20 +59,6 @@ class LineDraft:
     @property
     def amount(self) -> Decimal:
         return line_amount(self.qty, self.price)
-
-
-def _addresses(client_id: int) -> list[tuple[str, str, bool]]:
-    return [
-        (a.label, a.text, bool(a.is_default))
-        for a in Address.select().where(Address.client == client_id).order_by(Address.id)
-    ]
-
-
-def _articles() -> list[tuple[str, str]]:
-    return [
-        (code, f"{code} · {name}")
-        for code, name in Article.select(Article.code, Article.name).order_by(Article.code).tuples()
-    ]
 
 
 def _price_text(value: Decimal) -> str:
@@ -316,7 +303,7 @@ class OfferForm(FormScreen[int | None]):
             from ..data.offers import offer_detail
 
             names = [n for (n,) in Client.select(Client.name).order_by(Client.name).tuples()]
-            articles = _articles()
+            articles = article_choices()
             if offer_id is None:
                 return _Loaded(names, articles)
             d = offer_detail(offer_id, today)
@@ -346,7 +333,7 @@ class OfferForm(FormScreen[int | None]):
                 )
                 for ln in d.lines
             ]
-            return _Loaded(names, articles, data, _addresses(d.client_id), lines)
+            return _Loaded(names, articles, data, address_choices(d.client_id), lines)
 
         return load
 
@@ -416,15 +403,7 @@ class OfferForm(FormScreen[int | None]):
         self.refresh_bindings()
 
     def _set_addresses(self, addresses: list[tuple[str, str, bool]], chosen: str | None) -> None:
-        select = self.query_one("#f-address", Select)
-        select.set_options(
-            [(f"{label} — {text}" if text else label, label) for label, text, _d in addresses]
-        )
-        default = chosen or next((label for label, _t, d in addresses if d), None)
-        if default is None and addresses:
-            default = addresses[0][0]
-        if default is not None:
-            select.value = default
+        fill_addresses(self.query_one("#f-address", Select), addresses, chosen)
 
     # ------------------------------------------------------------------ the client
 
@@ -436,7 +415,7 @@ class OfferForm(FormScreen[int | None]):
 
         def find() -> tuple[int, str, list[tuple[str, str, bool]]] | None:
             client = Client.get_or_none(Client.name == text) if text else None
-            return (client.id, client.currency, _addresses(client.id)) if client else None
+            return (client.id, client.currency, address_choices(client.id)) if client else None
 
         run_db(self, find, self._client_found, group="client")
 

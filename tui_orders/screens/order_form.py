@@ -13,6 +13,7 @@ from textual_autocomplete import DropdownItem
 
 from ..data import orders
 from ..data.errors import ValidationError
+from ..data.masterdata import client_addresses
 from ..data.models import Address, Client, DocumentKind, Order, Tax
 from ..i18n import _, format_date, status_label
 from ..widgets.fields import Completion, DateInput, FieldInput
@@ -28,11 +29,24 @@ class _Loaded:
     addresses: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
-def _addresses(client_id: int) -> list[tuple[str, str, bool]]:
-    return [
-        (a.label, a.text, bool(a.is_default))
-        for a in Address.select().where(Address.client == client_id).order_by(Address.id)
-    ]
+def address_choices(client_id: int) -> list[tuple[str, str, bool]]:
+    """The client's addresses as ``(label, text, is_default)``, in the order they were added
+    (for :func:`fill_addresses`; the order form and the offer form use both)."""
+    return [(a.label, a.text, bool(a.is_default)) for a in client_addresses(client_id)]
+
+
+def fill_addresses(
+    select: Select[str], addresses: list[tuple[str, str, bool]], chosen: str | None
+) -> None:
+    """Offer ``addresses`` in ``select``; choose ``chosen``, else the default, else the first."""
+    select.set_options(
+        [(f"{label} — {text}" if text else label, label) for label, text, _d in addresses]
+    )
+    default = chosen or next((label for label, _t, d in addresses if d), None)
+    if default is None and addresses:
+        default = addresses[0][0]
+    if default is not None:
+        select.value = default
 
 
 class OrderForm(FormScreen[int | None]):
@@ -129,7 +143,7 @@ class OrderForm(FormScreen[int | None]):
                 "note": order.note,
                 "number": order.number,
             }
-            return _Loaded([], taxes, data, _addresses(client.id))
+            return _Loaded([], taxes, data, address_choices(client.id))
 
         return load
 
@@ -159,15 +173,7 @@ class OrderForm(FormScreen[int | None]):
         self.field("document_ref").focus()
 
     def _set_addresses(self, addresses: list[tuple[str, str, bool]], chosen: str | None) -> None:
-        select = self.query_one("#f-address", Select)
-        select.set_options(
-            [(f"{label} — {text}" if text else label, label) for label, text, _d in addresses]
-        )
-        default = chosen or next((label for label, _t, d in addresses if d), None)
-        if default is None and addresses:
-            default = addresses[0][0]
-        if default is not None:
-            select.value = default
+        fill_addresses(self.query_one("#f-address", Select), addresses, chosen)
 
     # ------------------------------------------------------------------ the client
 
@@ -179,7 +185,7 @@ class OrderForm(FormScreen[int | None]):
 
         def find() -> tuple[int, list[tuple[str, str, bool]]] | None:
             client = Client.get_or_none(Client.name == text) if text else None
-            return (client.id, _addresses(client.id)) if client else None
+            return (client.id, address_choices(client.id)) if client else None
 
         run_db(self, find, self._client_found, group="client")
 

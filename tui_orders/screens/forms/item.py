@@ -56,6 +56,14 @@ class _Loaded:
     item: dict[str, Any] | None
 
 
+def article_choices() -> list[tuple[str, str]]:
+    """Every article as ``(code, "code · name")``, by code: what the article field completes."""
+    return [
+        (code, f"{code} · {name}")
+        for code, name in Article.select(Article.code, Article.name).order_by(Article.code).tuples()
+    ]
+
+
 class ArticleLineForm(FormScreen[R]):
     """What the order item form and the offer line form share: the article (code, name or
     barcode, completed from ``articles``), the quantity, the price (the catalogue price until
@@ -183,12 +191,7 @@ class ItemForm(ArticleLineForm[bool]):
 
         def load() -> _Loaded:
             order = Order.get_by_id(order_id)
-            articles = [
-                (code, f"{code} · {name}")
-                for code, name in Article.select(Article.code, Article.name)
-                .order_by(Article.code)
-                .tuples()
-            ]
+            articles = article_choices()
             item = None
             if item_id is not None:
                 row = OrderItem.get_by_id(item_id)
