@@ -136,7 +136,13 @@ def _info(att_id: int) -> AttachmentInfo:
 
 def list_attachments(order_ref: Ref | Order) -> list[AttachmentInfo]:
     """The order's files, oldest first (without their content)."""
-    order_id = order_ref.id if isinstance(order_ref, Order) else get_order(order_ref).id
+    return order_attachments(
+        order_ref.id if isinstance(order_ref, Order) else get_order(order_ref).id
+    )
+
+
+def order_attachments(order_id: int) -> list[AttachmentInfo]:
+    """The files of the order with id ``order_id``, oldest first (without their content)."""
     return [
         AttachmentInfo(*row)
         for row in Attachment.select(*_INFO_FIELDS)
@@ -210,6 +216,7 @@ __all__ = [
     "attach_file",
     "attachment_content",
     "list_attachments",
+    "order_attachments",
     "remove_attachment",
     "save_attachment",
 ]

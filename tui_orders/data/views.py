@@ -19,6 +19,7 @@ from typing import Any
 
 from peewee import JOIN
 
+from .attachments import AttachmentInfo, order_attachments
 from .compute import CoverageLine, compute_order, coverage
 from .db import database
 from .errors import NotFound
@@ -26,7 +27,6 @@ from .models import (
     Address,
     Allocation,
     Article,
-    Attachment,
     AuditLog,
     Client,
     Delivery,
@@ -145,17 +145,8 @@ class OfferView:
     valid_until: dt.date | None
 
 
-@dataclass(frozen=True, slots=True)
-class AttachmentView:
-    """A file kept with the order (its content is read only when saved: attachments.py)."""
-
-    id: int
-    name: str
-    size: int
-    sha256: str
-    added: dt.datetime
-    user: str
-    note: str
+#: a file kept with the order (its content is read only when saved: attachments.py)
+AttachmentView = AttachmentInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,21 +393,7 @@ def _order_view(order_id: int, today: dt.date) -> OrderView:
         .tuples()
     )
 
-    files = tuple(
-        AttachmentView(*row)
-        for row in Attachment.select(
-            Attachment.id,
-            Attachment.name,
-            Attachment.size,
-            Attachment.sha256,
-            Attachment.added,
-            Attachment.user,
-            Attachment.note,
-        )
-        .where(Attachment.order == order_id)
-        .order_by(Attachment.id)
-        .tuples()
-    )
+    files = tuple(order_attachments(order_id))
     causes = tuple(
         causes_for(
             head.status,
