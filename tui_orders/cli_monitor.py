@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from .cli import _ctx, _fail, _user_errors
+from .cli_report import output_options
 
-FORMATS = ("table", "csv", "json", "xlsx")
 TITLE = "Monitor: open orders by deadline"
 
 
@@ -41,20 +41,7 @@ def monitor_columns() -> list[Any]:
 
 
 @click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format; json and csv write amounts as strings.",
-)
-@click.option(
-    "--output",
-    "-o",
-    metavar="FILE",
-    help="Write to FILE instead of standard output (required for xlsx).",
-)
+@output_options
 @click.option("--at-risk", is_flag=True, help="Only the orders at risk.")
 @click.option(
     "--limit",

@@ -59,24 +59,29 @@ def _common(fn: Any) -> Any:
         ),
         click.option("--client", metavar="TEXT", help="Only clients whose name contains TEXT."),
         click.option("--currency", metavar="CODE", help="Only this currency (e.g. EUR)."),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMAT_CHOICES),
-            default="table",
-            show_default=True,
-            help="Output format; json and csv write amounts as strings.",
-        ),
-        click.option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="Write to FILE instead of standard output (required for xlsx).",
-        ),
     ]
+    fn = output_options(fn)
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def output_options(fn: Any) -> Any:
+    """--format and --output, for every report (the monitor's too)."""
+    fn = click.option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE instead of standard output (required for xlsx).",
+    )(fn)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMAT_CHOICES),
+        default="table",
+        show_default=True,
+        help="Output format; json and csv write amounts as strings.",
+    )(fn)
 
 
 def _emit(out: Output, fmt: str, output: str | None, title: str) -> None:
