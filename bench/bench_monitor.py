@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import platform
 import sqlite3
 import statistics
 import sys
-import time
-from collections.abc import Callable
-from typing import Any
 
+import bench_queries  # beside this script (python bench/bench_monitor.py)
 from peewee import SqliteDatabase, fn
 
 from tui_orders.data.db import database
@@ -52,20 +51,9 @@ RAW_LINKS = (
 )
 
 
-def measure(fn_: Callable[[], Any], reps: int, warmup: int = 3) -> list[float]:
-    for _ in range(min(warmup, reps)):
-        fn_()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn_()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
-def p95(times: list[float]) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+#: the same timing as bench_queries.py, with one more warm-up run
+measure = functools.partial(bench_queries.measure, warmup=3)
+p95 = bench_queries.p95
 
 
 def raw_refresh(conn: sqlite3.Connection, limit: int, after: tuple[str, int] | None) -> int:
