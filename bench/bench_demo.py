@@ -4,11 +4,15 @@ Run by hand (never in CI)::
 
     python bench/bench_demo.py [ORDERS] [--seed S] [--chunk C] [--workers W] [--dir DIR]
                                [--keep] [--breakdown] [--no-floor] [--no-import]
+                               [--sequential]
 
 It times :func:`tui_orders.data.demo.run_demo` for ORDERS orders (default 100000) into a fresh
 SQLite file (what ``tui-orders demo`` runs), then ``tui-orders import`` of that data: the demo
 database is exported to a JSON file (not timed) and :func:`interchange.import_file` reads it
-into another fresh file (timed: reading the JSON, checking its structure, :func:`bulk.load`).
+into another fresh file as the command does (timed: reading and decoding the JSON, checking
+its structure, loading it; on two processes, :mod:`tui_orders.data.split_import`, when the
+file is large enough). ``--sequential`` also times the same import on one process (the road
+of small files, and of bad ones, which is also what the import costs with one CPU).
 Then it measures the floor in the same run: the very same rows, read back into Python tuples,
 inserted with plain ``sqlite3`` ``executemany`` into another fresh file with the same schema
 (copied from ``sqlite_master``: every table and index in place), the same pragmas and one
@@ -38,7 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui_orders.data import audit, bulk, interchange
+from tui_orders.data import audit, bulk, interchange, split_import
 from tui_orders.data.db import SQLITE_PRAGMAS, close_database, open_database
 from tui_orders.data.demo import default_workers, run_demo
 
@@ -96,39 +100,54 @@ def _cpu() -> float:
     return total
 
 
-def run_import(source: Path, json_path: Path, target: Path) -> dict[str, Any]:
+def run_import(source: Path, json_path: Path, target: Path, parallel: bool) -> dict[str, Any]:
     """Export ``source`` to ``json_path`` (not timed), then time importing it into ``target``
-    as ``tui-orders import`` does (open the database, :func:`interchange.import_file`)."""
+    as ``tui-orders import`` does (open the database, :func:`interchange.import_file` with
+    ``parallel`` as the command passes it, unless ``--sequential``)."""
     audit.set_user("bench")
-    open_database(str(source))
-    t0 = time.perf_counter()
-    with open(json_path, "w", encoding="utf-8") as out:
-        interchange.write_export(out)
-    export_seconds = time.perf_counter() - t0
-    close_database()
-    parts = {"read_json": 0.0, "parse": 0.0, "bulk.load": 0.0}
-    originals = interchange.read_json, interchange.parse, interchange.load
-    interchange.read_json = _timed(parts, "read_json", interchange.read_json)
-    interchange.parse = _timed(parts, "parse", interchange.parse)
-    interchange.load = _timed(parts, "bulk.load", interchange.load)
+    if not json_path.exists():
+        open_database(str(source))
+        t0 = time.perf_counter()
+        with open(json_path, "w", encoding="utf-8") as out:
+            interchange.write_export(out)
+        export_seconds = time.perf_counter() - t0
+        close_database()
+    else:
+        export_seconds = 0.0
+    _remove(target)
+    names = ["read_text", "decode_json", "parse", "load"]
+    parts = {name: 0.0 for name in names}
+    parts["load_split"] = 0.0
+    originals = {name: getattr(interchange, name) for name in names}
+    original_split = split_import.load_split
+    for name in names:
+        setattr(interchange, name, _timed(parts, name, originals[name]))
+    split_import.load_split = _timed(parts, "load_split", original_split)
     try:
         t0 = time.perf_counter()
         cpu0 = _cpu()
         open_database(str(target))
-        stats = interchange.import_file(json_path)
+        stats = interchange.import_file(json_path, parallel=parallel)
         wall = time.perf_counter() - t0
         cpu = _cpu() - cpu0
     finally:
-        interchange.read_json, interchange.parse, interchange.load = originals
+        for name in names:
+            setattr(interchange, name, originals[name])
+        split_import.load_split = original_split
         close_database()
     return {
         "stats": stats,
         "wall": wall,
         "cpu": cpu,
-        "parts": parts,
+        "parts": {name: seconds for name, seconds in parts.items() if seconds},
         "export": export_seconds,
         "json_bytes": json_path.stat().st_size,
+        "parallel": parallel,
     }
+
+
+def _import_label(parallel: bool) -> str:
+    return "import" if parallel else "import, 1 process"
 
 
 def floor(source: Path, target: Path) -> tuple[float, float, int, float]:
@@ -205,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-floor", action="store_true", help="skip the raw floor")
     parser.add_argument("--no-import", action="store_true", help="skip the import")
     parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="also time the import on one process (the road of small files and bad ones)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=None, help="run_demo's worker processes (0: none)"
     )
     args = parser.parse_args(argv)
@@ -270,22 +294,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("  rows per table: " + ", ".join(f"{t} {n:,}" for t, n in stats.tables.items()))
         print(f"  database file   {_size(demo_path) / 2**20:9.1f} MiB")
-        imported: dict[str, Any] | None = None
+        imports: list[dict[str, Any]] = []
         if not args.no_import:
-            imported = run_import(demo_path, json_path, import_path)
-            istats, iwall = imported["stats"], imported["wall"]
-            print()
-            print(
-                f"import            {iwall:9.2f} s wall   {istats.total_rows:>12,} rows   "
-                f"{istats.total_rows / iwall:>10,.0f} rows/s   "
-                f"(JSON {imported['json_bytes'] / 2**20:.1f} MiB, "
-                f"exported in {imported['export']:.1f} s, not timed)   "
-                f"CPU {imported['cpu']:.2f} s"
-            )
-            for name, seconds in imported["parts"].items():
-                print(f"  {name:<16}{seconds:9.2f} s   ({seconds / iwall:.0%})")
-            if istats.total_rows != rows:
-                print(f"  (the import wrote {istats.total_rows:,} rows, the demo {rows:,})")
+            modes = [True, False] if args.sequential else [True]
+            for parallel in modes:
+                imported = run_import(demo_path, json_path, import_path, parallel)
+                imports.append(imported)
+                istats, iwall = imported["stats"], imported["wall"]
+                print()
+                print(
+                    f"{_import_label(parallel):<18}{iwall:9.2f} s wall   "
+                    f"{istats.total_rows:>12,} rows   {istats.total_rows / iwall:>10,.0f} rows/s   "
+                    f"(JSON {imported['json_bytes'] / 2**20:.1f} MiB, "
+                    f"exported in {imported['export']:.1f} s, not timed)   "
+                    f"CPU {imported['cpu']:.2f} s (both processes)"
+                )
+                for name, seconds in imported["parts"].items():
+                    print(f"  {name:<16}{seconds:9.2f} s   ({seconds / iwall:.0%})")
+                if istats.total_rows != rows:
+                    print(f"  (the import wrote {istats.total_rows:,} rows, the demo {rows:,})")
             _remove(json_path)
         if not args.no_floor:
             insert_s, total_s, floor_rows, floor_cpu = floor(demo_path, floor_path)
@@ -301,10 +328,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{insert_s / wall:.2f} of the raw rate "
                 f"(CPU: {result['cpu'] / floor_cpu:.2f}x the floor's)"
             )
-            if imported is not None:
+            for imported in imports:
                 iwall = imported["wall"]
                 print(
-                    f"import: {iwall / insert_s:.2f}x the floor's time, "
+                    f"{_import_label(imported['parallel']) + ':':<8}"
+                    f"{iwall / insert_s:.2f}x the floor's time, "
                     f"{insert_s / iwall:.2f} of the raw rate "
                     f"(CPU: {imported['cpu'] / floor_cpu:.2f}x the floor's)"
                 )

@@ -421,3 +421,36 @@ def db(_target: Any) -> Iterator[Database]:
     finally:
         close_database()
         audit.set_user(None)
+
+
+# --------------------------------------------------------------------------- comparing files
+
+#: Columns that hold the time of writing, which differs between two runs.
+TIMES = {("order", "updated_at"), ("audit_log", "at")}
+
+
+def dump_sqlite_tables(path: Path) -> dict[str, Any]:
+    """Every row of every table of a SQLite file (time-of-writing columns left out), and the
+    schema under the key ``"schema"``."""
+    conn = sqlite3.connect(path)
+    try:
+        out: dict[str, Any] = {}
+        schema = conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name"
+        ).fetchall()
+        out["schema"] = schema
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            keep = [c for c in cols if (table, c) not in TIMES]
+            names = ", ".join(f'"{c}"' for c in keep)
+            out[table] = conn.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid').fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def sqlite_tables() -> Callable[[Path], dict[str, Any]]:
+    """:func:`dump_sqlite_tables`: to compare two database files row for row."""
+    return dump_sqlite_tables

@@ -5,7 +5,7 @@ schema; a load into empty tables that builds its indexes at the end stays all or
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,28 +32,6 @@ from tui_orders.data.errors import ValidationError
 from tui_orders.data.models import NumberSequence, Order
 
 TODAY = dt.date(2026, 5, 15)
-#: Columns that hold the time of writing, which differs between two runs.
-TIMES = {("order", "updated_at"), ("audit_log", "at")}
-
-
-def _dump(path: Path) -> dict[str, Any]:
-    """Every row of every table (time-of-writing columns left out) and the schema."""
-    conn = sqlite3.connect(path)
-    try:
-        out: dict[str, Any] = {}
-        schema = conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master "
-            "WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name"
-        ).fetchall()
-        out["schema"] = schema
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
-            keep = [c for c in cols if (table, c) not in TIMES]
-            names = ", ".join(f'"{c}"' for c in keep)
-            out[table] = conn.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid').fetchall()
-        return out
-    finally:
-        conn.close()
 
 
 def _demo(path: Path, workers: int, orders: int, chunk: int, seed: int = 11) -> Any:
@@ -75,7 +53,9 @@ def _demo(path: Path, workers: int, orders: int, chunk: int, seed: int = 11) -> 
         close_database()
 
 
-def test_workers_write_what_the_checked_path_writes(tmp_path: Path) -> None:
+def test_workers_write_what_the_checked_path_writes(
+    tmp_path: Path, sqlite_tables: Callable[[Path], dict[str, Any]]
+) -> None:
     checked = _demo(tmp_path / "checked.db", -1, 2500, 400)
     fast = _demo(tmp_path / "fast.db", 2, 2500, 400)
     assert (fast.orders, fast.chunks, fast.rows, fast.offers) == (
@@ -85,7 +65,7 @@ def test_workers_write_what_the_checked_path_writes(tmp_path: Path) -> None:
         checked.offers,
     )
     assert fast.tables == checked.tables
-    a, b = _dump(tmp_path / "checked.db"), _dump(tmp_path / "fast.db")
+    a, b = sqlite_tables(tmp_path / "checked.db"), sqlite_tables(tmp_path / "fast.db")
     assert a.keys() == b.keys()
     for table in a:
         assert a[table] == b[table], table
@@ -93,16 +73,18 @@ def test_workers_write_what_the_checked_path_writes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("workers", [0, 1, 3])
-def test_any_number_of_workers_and_the_schema_after(tmp_path: Path, workers: int) -> None:
+def test_any_number_of_workers_and_the_schema_after(
+    tmp_path: Path, workers: int, sqlite_tables: Callable[[Path], dict[str, Any]]
+) -> None:
     fresh = tmp_path / "fresh.db"
     open_database(str(fresh))
     close_database()
     _demo(tmp_path / "checked.db", -1, 700, 150, seed=4)
     _demo(tmp_path / "fast.db", workers, 700, 150, seed=4)
-    a, b = _dump(tmp_path / "checked.db"), _dump(tmp_path / "fast.db")
+    a, b = sqlite_tables(tmp_path / "checked.db"), sqlite_tables(tmp_path / "fast.db")
     assert a == b
     # every index of a freshly made database is there again
-    assert b["schema"] == _dump(fresh)["schema"]
+    assert b["schema"] == sqlite_tables(fresh)["schema"]
 
 
 def test_workers_move_the_sequences(tmp_path: Path) -> None:

@@ -195,7 +195,7 @@ def import_cmd(file: str) -> None:
                 _fail(f"stdin: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
             stats = import_data(obj)
         else:
-            stats = import_file(file)
+            stats = import_file(file, parallel=True)
         click.echo(f"imported: {stats}", err=True)
 
 

@@ -551,12 +551,21 @@ def insert_prepared(prepared: Prepared, expected: dict[str, int], stats: LoadSta
     the keys the rows carry and moved past them; a mismatch (the database changed, or the
     catalog went wrong) raises before anything of the rows is inserted.
     """
-    firsts: dict[int, int] = {}
-    counts: dict[int, int] = {}
+    spans = [(index, len(rows), rows[0][0]) for index, rows in prepared.tables]
+    check_spans(spans, expected)
     for index, rows in prepared.tables:
+        model = _TABLES[index]
+        bulk_insert(model, _COLS[model], rows)
+    account_spans(spans, prepared, expected, stats)
+
+
+def check_spans(spans: Sequence[tuple[int, int, int]], expected: dict[str, int]) -> None:
+    """Raise unless the rows of a detached load, as (index of the model in ``_TABLES``, rows,
+    first key) per list, start at the next keys of their tables (``expected``)."""
+    firsts: dict[int, int] = {}
+    for index, _count, first in spans:
         # each list's keys ascend (the documents come in two lists: originals, duplicates)
-        firsts[index] = min(firsts.get(index, rows[0][0]), rows[0][0])
-        counts[index] = counts.get(index, 0) + len(rows)
+        firsts[index] = min(firsts.get(index, first), first)
     for index, first in firsts.items():
         table = _TABLES[index]._meta.table_name
         if first != expected[table]:
@@ -564,10 +573,17 @@ def insert_prepared(prepared: Prepared, expected: dict[str, int], stats: LoadSta
                 f"the rows prepared for {table} start at id {first}, "
                 f"the table at {expected[table]}: nothing was saved"
             )
-    for index, rows in prepared.tables:
-        model = _TABLES[index]
-        bulk_insert(model, _COLS[model], rows)
-    for index, count in counts.items():
+
+
+def account_spans(
+    spans: Sequence[tuple[int, int, int]],
+    prepared: Prepared,
+    expected: dict[str, int],
+    stats: LoadStats,
+) -> None:
+    """After the rows of ``spans`` (see :func:`check_spans`) were inserted: move ``expected``
+    and the year counters past them, count them in ``stats``."""
+    for index, count, _first in spans:
         table = _TABLES[index]._meta.table_name
         expected[table] += count
         stats.rows[table] = stats.rows.get(table, 0) + count
@@ -2160,6 +2176,8 @@ __all__ = [
     "IntState",
     "LoadStats",
     "Prepared",
+    "account_spans",
+    "check_spans",
     "compute_order_int",
     "deferred_indexes",
     "gc_paused",

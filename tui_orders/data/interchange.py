@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from peewee import JOIN
 
+from . import split_import
 from .bulk import LoadStats, gc_paused, load
 from .compute import (
     AllocationFact,
@@ -799,16 +800,25 @@ def import_data(obj: object) -> LoadStats:
 
 def read_json(path: str | Path) -> object:
     """Decode a JSON file; a file that cannot be read or decoded is a :class:`ValidationError`."""
+    return decode_json(read_text(path), str(path))
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a UTF-8 file (a byte order mark dropped), or a :class:`ValidationError`."""
     name = str(path)
     try:
         with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
+            return handle.read()
     except OSError as exc:
         raise ValidationError(f"cannot read the file: {exc.strerror or exc}", name) from None
     except UnicodeDecodeError as exc:
         raise ValidationError(
             f"the file is not UTF-8 text (byte {exc.start}: {exc.reason})", name
         ) from None
+
+
+def decode_json(text: str, name: str) -> object:
+    """``json.loads``, its errors a :class:`ValidationError` naming ``name``, line and column."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -819,15 +829,28 @@ def read_json(path: str | Path) -> object:
         raise ValidationError("not valid JSON: nested too deeply", name) from None
 
 
-def import_file(path: str | Path) -> LoadStats:
+def import_file(path: str | Path, *, parallel: bool = False) -> LoadStats:
     """Import an interchange file: all of it, or nothing.
 
     With the cyclic garbage collector paused (:func:`bulk.gc_paused`: decoding and parsing
     make millions of objects and no cycles; the collector walking them took half the time),
     and the decoded JSON freed before the records are loaded (it is the larger of the two).
+
+    ``parallel`` (the command line): a large file into a database without orders is decoded
+    and loaded by this process and a forked one together (:func:`split_import.load_split`)
+    when that applies; the result is the same, and any error is found and told by the
+    ordinary road.
     """
     with gc_paused():
-        obj = read_json(path)
+        if parallel:
+            text = read_text(path)
+            stats = split_import.load_split(text, parse)
+            if stats is not None:
+                return stats
+            obj = decode_json(text, str(path))
+            del text
+        else:
+            obj = read_json(path)
         dataset = parse(obj)
         del obj
         return load(dataset, source="import")
@@ -1380,6 +1403,7 @@ def export_file(path: str | Path | None = None) -> int:
 
 __all__ = [
     "EXPORT_BATCH",
+    "decode_json",
     "export_data",
     "export_file",
     "export_order",
@@ -1388,5 +1412,6 @@ __all__ = [
     "iter_orders",
     "parse",
     "read_json",
+    "read_text",
     "write_export",
 ]
