@@ -324,14 +324,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"  with reading the tuples {total_s:.2f} s")
             print(
-                f"demo:   {wall / insert_s:.2f}x the floor's time, "
+                f"{'demo:':<19}{wall / insert_s:.2f}x the floor's time, "
                 f"{insert_s / wall:.2f} of the raw rate "
                 f"(CPU: {result['cpu'] / floor_cpu:.2f}x the floor's)"
             )
             for imported in imports:
                 iwall = imported["wall"]
                 print(
-                    f"{_import_label(imported['parallel']) + ':':<8}"
+                    f"{_import_label(imported['parallel']) + ':':<19}"
                     f"{iwall / insert_s:.2f}x the floor's time, "
                     f"{insert_s / iwall:.2f} of the raw rate "
                     f"(CPU: {imported['cpu'] / floor_cpu:.2f}x the floor's)"
