@@ -1,14 +1,23 @@
-"""Clients with their addresses, articles with their barcodes, taxes."""
+"""Clients with their addresses, articles with their barcodes, taxes.
+
+Clients, articles and taxes carry a ``version``, as orders do: every change of one (for a
+client its addresses too, for an article its barcodes) bumps it in the same transaction, and
+a change given the ``expected_version`` it was read at fails with :class:`ConflictError`,
+nothing written, when another terminal changed the record meanwhile. ``None`` (the command
+line, scripts) changes without the check (and still bumps the version, so that a form open
+elsewhere learns of the change).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from . import audit
 from .db import transactional
-from .errors import NotFound, ValidationError
+from .errors import ConflictError, NotFound, ValidationError
 from .models import CURRENCIES, Address, Article, Barcode, Client, Tax
 from .money import parse_price, parse_rate
 
@@ -58,6 +67,32 @@ def _check_addresses(addresses: list[AddressInput]) -> list[AddressInput]:
     ]
 
 
+#: model -> (what it is called in a message, the field naming one)
+_NAMED_BY: dict[Any, tuple[str, str]] = {
+    Client: ("client", "name"),
+    Article: ("article", "code"),
+    Tax: ("tax", "name"),
+}
+
+
+def _claim(model: Any, row_id: int, expected_version: int | None) -> Any:
+    """Claim a client, article or tax for a change (in the caller's transaction): version + 1,
+    or :class:`ConflictError` when ``expected_version`` is given and the record moved on."""
+    what, key = _NAMED_BY[model]
+    query = model.update(version=model.version + 1).where(model.id == row_id)
+    if expected_version is not None:
+        query = query.where(model.version == expected_version)
+    if query.execute() == 0:
+        row = model.get_or_none(model.id == row_id)
+        if row is None:
+            raise NotFound(f"no {what} with id {row_id}")
+        raise ConflictError(
+            f"{what} {getattr(row, key)!r} was changed in another terminal since you opened "
+            "it; nothing was saved: reload it and make your change again"
+        )
+    return model.get_by_id(row_id)
+
+
 @transactional
 def create_client(
     name: str,
@@ -91,9 +126,12 @@ def update_client(
     name: str | None = None,
     vat_id: str | None = None,
     currency: str | None = None,
+    expected_version: int | None = None,
 ) -> Client:
-    """Change a client's name, VAT id or currency (existing orders keep their currency)."""
-    client = get_client(client_id)
+    """Change a client's name, VAT id or currency (existing orders keep their currency).
+
+    ``expected_version``: the version the change was made from (None: no check)."""
+    client = _claim(Client, get_client(client_id).id, expected_version)
     changes: dict[str, tuple[object, object]] = {}
     if name is not None:
         name = _text(name, "client name")
@@ -119,8 +157,20 @@ def update_client(
 
 
 @transactional
-def add_address(client_id: int, label: str, text: str = "", default: bool = False) -> Address:
-    client = get_client(client_id)
+def add_address(
+    client_id: int,
+    label: str,
+    text: str = "",
+    default: bool = False,
+    *,
+    expected_version: int | None = None,
+) -> Address:
+    """Give a client another address (a change of the client: its version moves on)."""
+    client = _claim(Client, get_client(client_id).id, expected_version)
+    return _add_address(client, label, text, default)
+
+
+def _add_address(client: Client, label: str, text: str, default: bool) -> Address:
     label = _text(label, "address label", max_len=100)
     if Address.select().where(Address.client == client.id, Address.label == label).exists():
         raise ValidationError(f"{client.name} already has an address labelled {label!r}")
@@ -193,9 +243,10 @@ def _add_barcode(article: Article, code: str) -> Barcode:
 
 
 @transactional
-def add_barcode(article_id: int, code: str) -> Barcode:
-    """Attach another barcode to an article (a barcode belongs to one article only)."""
-    article = get_article(article_id)
+def add_barcode(article_id: int, code: str, *, expected_version: int | None = None) -> Barcode:
+    """Attach another barcode to an article (a barcode belongs to one article only; a change
+    of the article: its version moves on)."""
+    article = _claim(Article, get_article(article_id).id, expected_version)
     barcode = _add_barcode(article, code)
     audit.record("create", "barcode", barcode.id, changes={"article": article.code, "code": code})
     return barcode
@@ -348,11 +399,20 @@ def update_address(
     label: str | None = None,
     text: str | None = None,
     default: bool | None = None,
+    expected_version: int | None = None,
 ) -> Address:
-    """Change an address; ``default=True`` makes it the client's default one."""
+    """Change an address; ``default=True`` makes it the client's default one.
+    ``expected_version`` is its client's (the client's version moves on)."""
     address = Address.get_or_none(Address.id == address_id)
     if address is None:
         raise NotFound(f"no address {address_id}")
+    _claim(Client, address.client_id, expected_version)
+    return _update_address(address, label=label, text=text, default=default)
+
+
+def _update_address(
+    address: Address, *, label: str | None, text: str | None, default: bool | None
+) -> Address:
     changes: dict[str, tuple[object, object]] = {}
     if label is not None:
         label = _text(label, "address label", max_len=100)
@@ -380,13 +440,20 @@ def update_address(
 
 
 @transactional
-def remove_address(address_id: int) -> None:
-    """Remove an address no order uses; another one becomes the default if needed."""
-    from .models import Order
-
+def remove_address(address_id: int, *, expected_version: int | None = None) -> None:
+    """Remove an address no order uses; another one becomes the default if needed.
+    ``expected_version`` is its client's (the client's version moves on)."""
     address = Address.get_or_none(Address.id == address_id)
     if address is None:
         raise NotFound(f"no address {address_id}")
+    _claim(Client, address.client_id, expected_version)
+    _remove_address(address)
+
+
+def _remove_address(address: Address) -> None:
+    from .models import Order
+
+    address_id = address.id
     used = Order.select().where(Order.address == address.id).count()
     if used:
         raise ValidationError(f"address {address.label!r} is used by {used} order(s)")
@@ -409,11 +476,14 @@ def save_client(
     currency: str,
     vat_id: str = "",
     addresses: Iterable[AddressEdit] = (),
+    expected_version: int | None = None,
 ) -> Client:
     """Create or update a client with its whole address list, in one transaction.
 
     Addresses with an ``id`` are updated, those without are added, and the client's other
-    addresses are removed (refused when an order uses them).
+    addresses are removed (refused when an order uses them). ``expected_version``: the
+    client's version the form was filled from (None: no check); the whole edit moves the
+    version on by one.
     """
     rows = list(addresses)
     _check_addresses([AddressInput(a.label, a.text, a.default) for a in rows])
@@ -427,11 +497,13 @@ def save_client(
             vat_id=vat_id,
             addresses=[AddressInput(a.label, a.text, a.default) for a in rows],
         )
-    client = update_client(client_id, name=name, vat_id=vat_id, currency=currency)
+    client = update_client(
+        client_id, name=name, vat_id=vat_id, currency=currency, expected_version=expected_version
+    )
     kept = {a.id for a in rows if a.id is not None}
     for old in client_addresses(client.id):
         if old.id not in kept:
-            remove_address(old.id)
+            _remove_address(old)
     old_labels = {a.id: a.label for a in client_addresses(client.id)}
     # free every label first so that two addresses can swap labels
     for a in rows:
@@ -447,9 +519,12 @@ def save_client(
                 audit.record("update", "address", a.id, changes=changes)
     for a in rows:
         if a.id is None:
-            add_address(client.id, a.label, a.text, default=a.default)
+            _add_address(client, a.label, a.text, a.default)
         else:
-            update_address(a.id, text=a.text, default=a.default)
+            address = Address.get_or_none(Address.id == a.id, Address.client == client.id)
+            if address is None:
+                raise NotFound(f"client {client.name!r} has no address {a.id}")
+            _update_address(address, label=None, text=a.text, default=a.default)
     return client
 
 
@@ -483,9 +558,12 @@ def update_article(
     name: str | None = None,
     unit: str | None = None,
     price: Decimal | str | None = None,
+    expected_version: int | None = None,
 ) -> Article:
-    """Change an article of the catalogue (orders keep the prices they were given)."""
-    article = get_article(article_id)
+    """Change an article of the catalogue (orders keep the prices they were given).
+
+    ``expected_version``: the version the change was made from (None: no check)."""
+    article = _claim(Article, get_article(article_id).id, expected_version)
     changes: dict[str, tuple[object, object]] = {}
     if code is not None:
         code = _text(code, "article code", max_len=60)
@@ -509,7 +587,7 @@ def update_article(
         value = parse_price(price)
         if value != article.price:
             changes["price"] = (article.price, value)
-            article.price = value  # type: ignore[assignment]
+            article.price = value
     if changes:
         article.save()
         audit.record("update", "article", article.id, changes=changes)
@@ -517,9 +595,13 @@ def update_article(
 
 
 @transactional
-def remove_barcode(article_id: int, code: str) -> None:
-    """Detach a barcode from its article."""
-    article = get_article(article_id)
+def remove_barcode(article_id: int, code: str, *, expected_version: int | None = None) -> None:
+    """Detach a barcode from its article (the article's version moves on)."""
+    article = _claim(Article, get_article(article_id).id, expected_version)
+    _remove_barcode(article, code)
+
+
+def _remove_barcode(article: Article, code: str) -> None:
     barcode = Barcode.get_or_none(Barcode.article == article.id, Barcode.code == code)
     if barcode is None:
         raise NotFound(f"article {article.code} has no barcode {code}")
@@ -536,21 +618,35 @@ def save_article(
     unit: str,
     price: Decimal | str,
     barcodes: Iterable[str] = (),
+    expected_version: int | None = None,
 ) -> Article:
-    """Create or update an article with its whole barcode list, in one transaction."""
+    """Create or update an article with its whole barcode list, in one transaction.
+
+    ``expected_version``: the article's version the form was filled from (None: no check);
+    the whole edit moves the version on by one."""
     wanted = [b.strip() for b in barcodes if b and b.strip()]
     if len({b for b in wanted}) != len(wanted):
         raise ValidationError("a barcode is listed twice", "barcodes")
     if article_id is None:
         return create_article(code, name, price, unit=unit, barcodes=wanted)
-    article = update_article(article_id, code=code, name=name, unit=unit, price=price)
+    article = update_article(
+        article_id,
+        code=code,
+        name=name,
+        unit=unit,
+        price=price,
+        expected_version=expected_version,
+    )
     current = [b.code for b in Barcode.select().where(Barcode.article == article.id)]
     for old in current:
         if old not in wanted:
-            remove_barcode(article.id, old)
+            _remove_barcode(article, old)
     for new in wanted:
         if new not in current:
-            add_barcode(article.id, new)
+            barcode = _add_barcode(article, new)
+            audit.record(
+                "create", "barcode", barcode.id, changes={"article": article.code, "code": new}
+            )
     return article
 
 
@@ -561,19 +657,40 @@ def list_taxes(text: str = "") -> list[Tax]:
 
 
 @transactional
-def save_tax(tax_id: int | None, *, name: str, rate: Decimal | str) -> Tax:
+def save_tax(
+    tax_id: int | None,
+    *,
+    name: str,
+    rate: Decimal | str,
+    expected_version: int | None = None,
+) -> Tax:
     """Create a tax or change its name and rate (orders keep their computed amounts)."""
     if tax_id is None:
         return create_tax(name, rate)
-    tax = get_tax(tax_id)
-    name = _text(name, "tax name", max_len=100)
-    value = parse_rate(rate)
+    return update_tax(tax_id, name=name, rate=rate, expected_version=expected_version)
+
+
+@transactional
+def update_tax(
+    tax_id: int,
+    *,
+    name: str | None = None,
+    rate: Decimal | str | None = None,
+    expected_version: int | None = None,
+) -> Tax:
+    """Change a tax's name or rate; the rate only while no order uses the tax.
+
+    ``expected_version``: the version the change was made from (None: no check)."""
+    tax = _claim(Tax, get_tax(tax_id).id, expected_version)
     changes: dict[str, tuple[object, object]] = {}
-    if name != tax.name:
-        if Tax.select().where(Tax.name == name, Tax.id != tax.id).exists():
-            raise ValidationError(f"a tax named {name!r} already exists")
-        changes["name"] = (tax.name, name)
-        tax.name = name
+    if name is not None:
+        name = _text(name, "tax name", max_len=100)
+        if name != tax.name:
+            if Tax.select().where(Tax.name == name, Tax.id != tax.id).exists():
+                raise ValidationError(f"a tax named {name!r} already exists")
+            changes["name"] = (tax.name, name)
+            tax.name = name
+    value = tax.rate if rate is None else parse_rate(rate)
     if value != tax.rate:
         from .models import Order
 
@@ -584,7 +701,7 @@ def save_tax(tax_id: int | None, *, name: str, rate: Decimal | str) -> Tax:
                 f"the rate of a tax used by {used} order(s) cannot change; add a new tax", "rate"
             )
         changes["rate"] = (tax.rate, value)
-        tax.rate = value  # type: ignore[assignment]
+        tax.rate = value
     if changes:
         tax.save()
         audit.record("update", "tax", tax.id, changes=changes)
@@ -606,4 +723,5 @@ __all__ += [
     "save_tax",
     "update_address",
     "update_article",
+    "update_tax",
 ]

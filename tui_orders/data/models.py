@@ -160,6 +160,10 @@ class Client(BaseModel):
     name = CharField(max_length=200, unique=True)
     vat_id = CharField(max_length=40, default="")
     currency = CharField(max_length=3)
+    #: optimistic concurrency, as for orders (schema 3): +1 on every change of the record (for
+    #: a client its addresses, for an article its barcodes). A database default too, so the
+    #: bulk loaders, which name their columns, need not know of it.
+    version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
 
 
 class Address(BaseModel):
@@ -175,6 +179,8 @@ class Address(BaseModel):
 class Tax(BaseModel):
     name = CharField(max_length=100, unique=True)
     rate = RateField()  # percent: 20 means 20%
+    #: optimistic concurrency (schema 3), as for clients
+    version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
 
 
 class Article(BaseModel):
@@ -182,6 +188,8 @@ class Article(BaseModel):
     name = CharField(max_length=250)
     unit = CharField(max_length=20, default="pcs")
     price = PriceField()
+    #: optimistic concurrency (schema 3), as for clients
+    version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
 
 
 class Barcode(BaseModel):

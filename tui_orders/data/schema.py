@@ -17,7 +17,9 @@ from peewee import Database, SqliteDatabase
 from .errors import DatabaseError
 from .models import (
     ALL_MODELS,
+    Article,
     Attachment,
+    Client,
     FinancialDocument,
     LinkedOrder,
     Offer,
@@ -25,9 +27,17 @@ from .models import (
     Payment,
     PaymentTerm,
     SchemaVersion,
+    Tax,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+
+def _add_version(db: Database, table: str) -> None:
+    """``table`` gets ``version INTEGER NOT NULL DEFAULT 1`` unless it has it already (every
+    existing row gets version 1, in place, on SQLite and PostgreSQL)."""
+    if "version" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 1')
 
 
 def _to_2(db: Database) -> None:
@@ -41,10 +51,7 @@ def _to_2(db: Database) -> None:
     PostgreSQL (no table rebuild) and gives every existing offer version 1; it is also
     exactly the column a new database gets from the model (``DEFAULT 1``).
     """
-    offer = Offer._meta.table_name
-    columns = {c.name for c in db.get_columns(offer)}
-    if "version" not in columns:
-        db.execute_sql(f'ALTER TABLE "{offer}" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 1')
+    _add_version(db, Offer._meta.table_name)
     db.create_tables([Attachment], safe=True)
     # The model's own index definition (name and columns as a new database gets them).
     LinkedOrder._schema.create_indexes(safe=True)
@@ -65,8 +72,16 @@ def _to_2(db: Database) -> None:
         model._schema.create_indexes(safe=True)
 
 
+def _to_3(db: Database) -> None:
+    """Schema 3: clients, articles and taxes get a ``version`` (optimistic concurrency of the
+    master-data forms, as offers got in schema 2): the same column a new database gets from
+    the models (``DEFAULT 1``), which the bulk loaders, naming their columns, rely on."""
+    for model in (Client, Article, Tax):
+        _add_version(db, model._meta.table_name)
+
+
 #: version -> function bringing a database at ``version - 1`` to ``version``.
-MIGRATIONS: dict[int, Callable[[Database], None]] = {2: _to_2}
+MIGRATIONS: dict[int, Callable[[Database], None]] = {2: _to_2, 3: _to_3}
 
 
 def _lock(db: Database) -> None:

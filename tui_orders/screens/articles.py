@@ -113,13 +113,21 @@ class ArticleForm(MasterForm):
         article = masterdata.get_article(self.record_id)
         return article, [b.code for b in article.barcodes]
 
+    def version_of(self, data: Any) -> int | None:
+        return int(data[0].version)
+
+    def describe(self, data: Any) -> str:
+        return _("Article {code}").format(code=data[0].code)
+
     def fill(self, data: Any) -> None:
         article, barcodes = data
         self.query_one("#code", Input).value = article.code
         self.query_one("#name", Input).value = article.name
         self.query_one("#unit", Input).value = article.unit
         self.query_one("#price", Input).value = format_price(article.price)
-        self.query_one("#barcodes").mount_all(self._barcode(code) for code in barcodes)
+        box = self.query_one("#barcodes")
+        box.remove_children()  # a reload: the barcodes read before go
+        box.mount_all(self._barcode(code) for code in barcodes)
 
     def _barcode(self, code: str) -> Input:
         return Input(code, placeholder=_("barcode"), classes="barcode", compact=True)
@@ -169,7 +177,7 @@ class ArticleForm(MasterForm):
             tuple(i.value for i in self._inputs()),
         )
 
-    def save(self, values: Any) -> int:
+    def save(self, values: Any, version: int | None) -> int:
         article = masterdata.save_article(
             self.record_id,
             code=values.code,
@@ -177,6 +185,7 @@ class ArticleForm(MasterForm):
             unit=values.unit,
             price=values.price,
             barcodes=values.barcodes,
+            expected_version=version,
         )
         return int(article.id)
 

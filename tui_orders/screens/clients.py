@@ -141,14 +141,20 @@ class ClientForm(MasterForm):
         client = masterdata.get_client(self.record_id)
         return client, masterdata.client_addresses(client.id)
 
+    def version_of(self, data: Any) -> int | None:
+        return int(data[0].version)
+
+    def describe(self, data: Any) -> str:
+        return _("Client “{name}”").format(name=data[0].name)
+
     def fill(self, data: Any) -> None:
         client, addresses = data
         self.query_one("#name", Input).value = client.name
         self.query_one("#vat_id", Input).value = client.vat_id
         self.query_one("#currency", Input).value = client.currency
-        self.query_one("#addresses").mount_all(
-            AddressRow(a.id, a.label, a.text, a.is_default) for a in addresses
-        )
+        box = self.query_one("#addresses")
+        box.remove_children()  # a reload: the rows read before go
+        box.mount_all(AddressRow(a.id, a.label, a.text, a.is_default) for a in addresses)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         # one default address: ticking one unticks the others
@@ -202,13 +208,14 @@ class ClientForm(MasterForm):
             tuple(r.value() for r in self._rows()),
         )
 
-    def save(self, values: Any) -> int:
+    def save(self, values: Any, version: int | None) -> int:
         client = masterdata.save_client(
             self.record_id,
             name=values.name,
             vat_id=values.vat_id,
             currency=values.currency,
             addresses=values.addresses,
+            expected_version=version,
         )
         return int(client.id)
 

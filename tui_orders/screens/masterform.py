@@ -4,6 +4,12 @@ them, Ctrl+S to save (never closing while invalid), Escape to cancel.
 A subclass composes its fields with :meth:`field`, loads the record in :meth:`load` (a
 worker), and saves in :meth:`save` (a worker); the data layer's :class:`ValidationError`
 comes back beside the field :meth:`field_of` names.
+
+An edited record's ``version`` (:meth:`version_of` the loaded data) goes with the save: when
+another terminal changed the record meanwhile the data layer refuses it
+(:class:`ConflictError`, nothing saved), and the form stays open saying so; ``Ctrl+L``
+reads the record again (the other terminal's change, the new version) for the operator to
+make their change again. Messages are shown as plain text, never as markup.
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ from textual.screen import ModalScreen
 from textual.validation import Function, Validator
 from textual.widgets import Input, Label
 
-from ..data.errors import OrdersError, ValidationError
+from ..data.errors import ConflictError, OrdersError, ValidationError
 from ..i18n import _
-from .common import run_db
+from .common import plain, run_db
 
 
 def rule(check: Callable[[str], bool], message: str) -> Validator:
@@ -97,6 +103,7 @@ class MasterForm(ModalScreen[int | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("ctrl+l", "reload", "Reload", id="reload"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -104,6 +111,10 @@ class MasterForm(ModalScreen[int | None]):
         super().__init__()
         self.record_id = record_id
         self.saving = False
+        #: the version of the record as loaded (None: a new record, or not loaded yet)
+        self.version: int | None = None
+        #: the record as the operator opened it, for messages ("Client “Acme”")
+        self.record_text = ""
 
     # -- to implement -----------------------------------------------------------------
 
@@ -118,10 +129,20 @@ class MasterForm(ModalScreen[int | None]):
         return None
 
     def fill(self, data: Any) -> None:
-        """Put the loaded record into the fields (UI thread)."""
+        """Put the loaded record into the fields (UI thread); called again on a reload, so it
+        replaces what an earlier call put in."""
 
-    def save(self, values: Any) -> int:
-        """Save ``values`` (from :meth:`values`) in a worker thread; returns the record id."""
+    def version_of(self, data: Any) -> int | None:
+        """The version of the loaded record (sent with the save)."""
+        return None
+
+    def describe(self, data: Any) -> str:
+        """The loaded record for a message, translated ("Client “Acme”")."""
+        return self.title_text()
+
+    def save(self, values: Any, version: int | None) -> int:
+        """Save ``values`` (from :meth:`values`) in a worker thread, as a change of the record
+        read at ``version``; returns the record id."""
         raise NotImplementedError
 
     def values(self) -> Any:
@@ -175,6 +196,8 @@ class MasterForm(ModalScreen[int | None]):
             self._focus_first()
 
     def _loaded(self, data: Any) -> None:
+        self.version = self.version_of(data)
+        self.record_text = self.describe(data)
         self.fill(data)
         self._focus_first()
 
@@ -189,7 +212,7 @@ class MasterForm(ModalScreen[int | None]):
             label = self.query_one(f"#{field_id}-error", Label)
         except Exception:  # a field without its own line: under the form
             label = self.query_one("#form-error", Label)
-        label.update(message)
+        label.update(plain(message))  # user text in it (a name, a code): never markup
         label.display = bool(message)
 
     def clear_errors(self) -> None:
@@ -244,10 +267,10 @@ class MasterForm(ModalScreen[int | None]):
         if self.saving or not self.validate_all():
             return
         self.saving = True
-        values = self.values()
+        values, version = self.values(), self.version
         run_db(
             self,
-            lambda: self.save(values),
+            lambda: self.save(values, version),
             self._done,
             failed=self._failed,
             group="form-save",
@@ -259,12 +282,41 @@ class MasterForm(ModalScreen[int | None]):
 
     def _failed(self, error: OrdersError) -> None:
         self.saving = False
+        if isinstance(error, ConflictError):
+            # the form stays open with what was typed; Ctrl+L shows the other change
+            self.show_error(
+                "form",
+                _(
+                    "{record} was changed in another terminal since you opened it. "
+                    "Nothing was saved. Ctrl+L reloads it to show the change (what you typed "
+                    "here is lost); then make your change again."
+                ).format(record=self.record_text),
+            )
+            self.notify(
+                self.record_text,
+                title=_("Changed in another terminal"),
+                severity="error",
+                markup=False,
+            )
+            return
         field_id = self.field_of(error) if isinstance(error, ValidationError) else None
         message = error.message if isinstance(error, ValidationError) else str(error)
         self.show_error(field_id or "form", message)
         if field_id:
             with contextlib.suppress(Exception):
                 self.query_one(f"#{field_id}", Input).focus()
+
+    def action_reload(self) -> None:
+        """Read the record again (after a conflict: the other terminal's change and the
+        version to save against); what was typed in the form is replaced."""
+        if self.record_id is None or self.saving:
+            return
+        run_db(self, self.load, self._reloaded, group="form-load")
+
+    def _reloaded(self, data: Any) -> None:
+        self.clear_errors()
+        self._loaded(data)
+        self.notify(_("Reloaded: the form shows the record as saved now"), markup=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -67,6 +67,12 @@ class TaxForm(MasterForm):
         assert self.record_id is not None
         return masterdata.get_tax(self.record_id)
 
+    def version_of(self, data: Any) -> int | None:
+        return int(data.version)
+
+    def describe(self, data: Any) -> str:
+        return _("Tax “{name}”").format(name=data.name)
+
     def fill(self, data: Any) -> None:
         self.query_one("#name", Input).value = data.name
         self.query_one("#rate", Input).value = normalized(data.rate)
@@ -74,8 +80,10 @@ class TaxForm(MasterForm):
     def values(self) -> TaxValues:
         return TaxValues(self.query_one("#name", Input).value, self.query_one("#rate", Input).value)
 
-    def save(self, values: Any) -> int:
-        tax = masterdata.save_tax(self.record_id, name=values.name, rate=values.rate)
+    def save(self, values: Any, version: int | None) -> int:
+        tax = masterdata.save_tax(
+            self.record_id, name=values.name, rate=values.rate, expected_version=version
+        )
         return int(tax.id)
 
     def field_of(self, error: ValidationError) -> str | None:
