@@ -165,3 +165,102 @@ def test_short_po_reader_matches_babel() -> None:
                 if m.id and m.string and not m.fuzzy
             }
         assert i18n._read_po(path.read_text(encoding="utf-8")) == expected, path.name
+
+
+# --------------------------------------------------------------------------- the data layer
+
+
+def test_the_scan_covers_the_data_layer() -> None:
+    """The data layer's messages go through ``_`` too (tui_orders/locale/bg/data.po)."""
+    where = [w for places in literals("_").values() for w in places]
+    for module in ("orders", "offers", "money", "dates", "scanning", "attachments", "db"):
+        assert any(w.startswith(f"tui_orders/data/{module}.py:") for w in where), module
+
+
+def test_translations_use_only_the_values_the_message_has() -> None:
+    """A Bulgarian text names only placeholders its English message fills (a typo would raise
+    KeyError where the error is raised); ``kind_word(s)`` is the kind in words, given beside
+    the stored code ``kind`` by the data layer."""
+    import string
+
+    fields = string.Formatter()
+    bad = []
+    for path in sorted((PACKAGE / "locale" / "bg").glob("*.po")):
+        for msgid, msgstr in i18n._read_po(path.read_text(encoding="utf-8")).items():
+            have = {f[1] for f in fields.parse(msgid) if f[1]}
+            if "kind" in have:
+                have |= {"kind_word", "kind_words"}
+            used = {f[1].split("!")[0] for f in fields.parse(msgstr) if f[1]}
+            if not used <= have:
+                bad.append(f"{path.name}: {msgid!r} -> {msgstr!r}")
+    assert not bad, "\n".join(bad)
+
+
+def test_a_bad_amount_or_date_typed_in_a_form_reads_in_bulgarian(language: object) -> None:
+    from tui_orders.data.dates import parse_user_date
+    from tui_orders.data.errors import ValidationError
+    from tui_orders.data.money import parse_money, parse_qty
+
+    i18n.set_language("bg")
+    with pytest.raises(ValidationError) as bad:
+        parse_money("abc")
+    assert bad.value.message == "сума 'abc' не е число"
+    with pytest.raises(ValidationError) as bad:
+        parse_qty("-2")
+    assert bad.value.message == "количество '-2' не може да е отрицателно число"
+    with pytest.raises(ValidationError) as bad:
+        parse_user_date("31.02.2026", what="deadline")
+    assert bad.value.message == "краен срок '31.02.2026' не е съществуваща дата"
+    i18n.set_language("en")  # the English text is the very one it always was
+    with pytest.raises(ValidationError, match=r"^amount 'abc' is not a number$"):
+        parse_money("abc")
+
+
+def test_a_stale_order_edit_reads_in_bulgarian(db: object, language: object) -> None:
+    from tui_orders.data import masterdata, orders
+    from tui_orders.data.errors import ConflictError, ValidationError
+
+    masterdata.create_client("Acme Ltd", "EUR")
+    masterdata.create_article("A", "Widget", "10.00")
+    order = orders.create_order("Acme Ltd", "2026-06-30", created="2026-03-01")
+    stale = order.version
+    orders.update_order(order.id, stale, note="someone else")
+    i18n.set_language("bg")
+    with pytest.raises(ConflictError) as conflict:
+        orders.update_order(order.id, stale, note="mine")
+    text = str(conflict.value)
+    assert text.startswith(f"поръчка {order.number} е променена от ")
+    assert text.endswith(
+        ", откакто я отворихте; нищо не е записано: презаредете я и направете промяната отново"
+    )
+    orders.add_term(order.id, "Аванс", "2026-04-01", "10.00")
+    with pytest.raises(ValidationError) as twice:
+        orders.add_term(order.id, "Аванс", "2026-04-01", "10.00")
+    assert str(twice.value) == f"поръчка {order.number} вече има условие на плащане 'Аванс'"
+    orders.add_document(order.id, "foreign_invoice", "F-1", "10.00", "2026-03-02")
+    with pytest.raises(ValidationError) as again:
+        orders.add_document(order.id, "foreign_invoice", "F-1", "10.00", "2026-03-02")
+    assert str(again.value) == f"инвойс F-1 вече съществува (поръчка {order.number})"
+    i18n.set_language("en")
+    with pytest.raises(ConflictError, match=r"^order .* was changed by .* since you opened it;"):
+        orders.update_order(order.id, stale, note="mine")
+    with pytest.raises(ValidationError) as again:
+        orders.add_document(order.id, "foreign_invoice", "F-1", "10.00", "2026-03-02")
+    assert str(again.value) == f"foreign_invoice F-1 already exists (order {order.number})"
+
+
+@pytest.mark.parametrize(
+    ("options", "env"),
+    [([], {"LANG": "en_US.UTF-8", "LC_ALL": None}), (["--lang", "bg"], {"LANG": "bg_BG.UTF-8"})],
+    ids=["english-locale", "lang-bg"],
+)
+def test_the_command_line_prints_the_data_layer_in_english(
+    tmp_path: Path, options: list[str], env: dict[str, str | None]
+) -> None:
+    """The command line's own text is English, and so are the data layer's messages it prints,
+    whatever the locale or ``--lang`` (which chooses the language of the screens)."""
+    db = str(tmp_path / "cli.db")
+    result = CliRunner().invoke(cli, ["--db", db, *options, "order", "show", "NOPE"], env=env)
+    assert result.exit_code == 1
+    assert "tui-orders: no order 'NOPE'" in result.output
+    assert i18n.language() == "en"

@@ -1,6 +1,8 @@
 """Translations and locale-aware formatting of the screens.
 
-Every string shown on screen goes through :func:`_`. Catalogs are gettext ``.po`` files,
+Every string shown on screen goes through :func:`_`, the data layer's error messages too
+(translated when raised: a module-level text would be read before the language is chosen).
+Catalogs are gettext ``.po`` files,
 ``tui_orders/locale/<lang>/*.po`` (one per area of the app), read at start-up (no compiled
 ``.mo`` to keep in step). English is the
 source language; ``bg`` uses the terms of the domain (DOMAIN.md). Amounts and dates are

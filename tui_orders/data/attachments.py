@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
 from . import audit
 from .db import transactional
 from .errors import NotFound, ValidationError
@@ -46,23 +47,27 @@ def _megabytes(size: int) -> str:
 
 def _read(path: Path) -> bytes:
     if not path.exists():
-        raise ValidationError(f"{path}: no such file")
+        raise ValidationError(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise ValidationError(f"{path} is a folder, not a file")
+        raise ValidationError(_("{path} is a folder, not a file").format(path=path))
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise ValidationError(
-            f"{path.name} is {_megabytes(size)}: attachments are limited to "
-            f"{_megabytes(MAX_BYTES)} each"
+            _("{name} is {size}: attachments are limited to {limit} each").format(
+                name=path.name, size=_megabytes(size), limit=_megabytes(MAX_BYTES)
+            )
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ValidationError(
+            _("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)
+        ) from None
     if len(data) > MAX_BYTES:  # it grew meanwhile
         raise ValidationError(
-            f"{path.name} is {_megabytes(len(data))}: attachments are limited to "
-            f"{_megabytes(MAX_BYTES)} each"
+            _("{name} is {size}: attachments are limited to {limit} each").format(
+                name=path.name, size=_megabytes(len(data)), limit=_megabytes(MAX_BYTES)
+            )
         )
     return data
 
@@ -83,9 +88,9 @@ def attach_file(
     data = _read(source)
     file_name = (name or source.name).strip()
     if not file_name or "/" in file_name or "\\" in file_name or file_name in (".", ".."):
-        raise ValidationError(f"{file_name!r} is not a file name")
+        raise ValidationError(_("{name!r} is not a file name").format(name=file_name))
     if len(file_name) > 255:
-        raise ValidationError("the file name is longer than 255 characters")
+        raise ValidationError(_("the file name is longer than 255 characters"))
     return _store(order_ref, file_name, data, note, expected_version)
 
 
@@ -130,7 +135,7 @@ _INFO_FIELDS = (
 def _info(att_id: int) -> AttachmentInfo:
     row = Attachment.select(*_INFO_FIELDS).where(Attachment.id == att_id).tuples().first()
     if row is None:
-        raise NotFound(f"no attachment with id {att_id}")
+        raise NotFound(_("no attachment with id {id}").format(id=att_id))
     return AttachmentInfo(*row)
 
 
@@ -155,7 +160,7 @@ def order_attachments(order_id: int) -> list[AttachmentInfo]:
 def attachment_content(att_id: int) -> bytes:
     value = Attachment.select(Attachment.content).where(Attachment.id == att_id).scalar()
     if value is None:
-        raise NotFound(f"no attachment with id {att_id}")
+        raise NotFound(_("no attachment with id {id}").format(id=att_id))
     return bytes(value)  # PostgreSQL gives a memoryview
 
 
@@ -170,12 +175,16 @@ def save_attachment(att_id: int, path: str | os.PathLike[str], *, overwrite: boo
     if target.is_dir():
         target = target / info.name
     if target.exists() and not overwrite:
-        raise ValidationError(f"{target} already exists: choose another name or overwrite it")
+        raise ValidationError(
+            _("{path} already exists: choose another name or overwrite it").format(path=target)
+        )
     if not target.parent.is_dir():
-        raise ValidationError(f"{target.parent}: no such folder")
+        raise ValidationError(_("{path}: no such folder").format(path=target.parent))
     data = attachment_content(att_id)
     if hashlib.sha256(data).hexdigest() != info.sha256:  # pragma: no cover - a damaged database
-        raise ValidationError(f"attachment {info.name} is damaged: its checksum does not match")
+        raise ValidationError(
+            _("attachment {name} is damaged: its checksum does not match").format(name=info.name)
+        )
     try:
         if overwrite:
             temp = target.with_name(f".{target.name}.part")
@@ -189,10 +198,12 @@ def save_attachment(att_id: int, path: str | os.PathLike[str], *, overwrite: boo
                 out.write(data)
     except FileExistsError:
         raise ValidationError(
-            f"{target} already exists: choose another name or overwrite it"
+            _("{path} already exists: choose another name or overwrite it").format(path=target)
         ) from None
     except OSError as exc:
-        raise ValidationError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise ValidationError(
+            _("cannot write {path}: {error}").format(path=target, error=exc.strerror or exc)
+        ) from None
     return target
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ..i18n import _
 from .errors import ValidationError
 
 _DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})$")
@@ -37,7 +38,11 @@ def parse_user_date(text: str, today: dt.date | None = None, *, what: str = "dat
             y, mo, d = (int(p) for p in value.split("-"))
             return dt.date(y, mo, d)
     except ValueError:
-        raise ValidationError(f"{what} {text!r} is not a real date") from None
+        raise ValidationError(
+            _("{what} {text!r} is not a real date").format(what=_(what), text=text)
+        ) from None
     raise ValidationError(
-        f"{what} {text!r} is not a date: write 2026-12-01, 1.12.2026, t (today) or +14"
+        _("{what} {text!r} is not a date: write 2026-12-01, 1.12.2026, t (today) or +14").format(
+            what=_(what), text=text
+        )
     )

@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 import peewee
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
+from ..i18n import _
 from .errors import DatabaseError
 
 #: What every model is bound to; :func:`open_database` initializes it.
@@ -63,7 +64,7 @@ def make_database(url: str) -> Database:
             import psycopg2  # noqa: F401
         except ImportError:
             raise DatabaseError(
-                "PostgreSQL needs the psycopg2 driver: pip install 'tui-orders[postgres]'"
+                _("PostgreSQL needs the psycopg2 driver: pip install 'tui-orders[postgres]'")
             ) from None
         from playhouse.db_url import parse
 
@@ -72,25 +73,32 @@ def make_database(url: str) -> Database:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
     elif url.startswith("sqlite://"):
-        raise DatabaseError(f"{url!r}: write an SQLite URL as sqlite:///path/to/file.db")
+        raise DatabaseError(
+            _("{url!r}: write an SQLite URL as sqlite:///path/to/file.db").format(url=url)
+        )
     elif "://" in url:
         scheme = url.split("://", 1)[0]
         raise DatabaseError(
-            f"unsupported database URL scheme {scheme!r}: use a file path, sqlite:/// or postgresql://"
+            _(
+                "unsupported database URL scheme {scheme!r}: "
+                "use a file path, sqlite:/// or postgresql://"
+            ).format(scheme=scheme)
         )
     else:
         path = url
     if path == ":memory:":
         raise DatabaseError(
-            "an in-memory database is invisible to the app's worker threads; use a file path"
+            _("an in-memory database is invisible to the app's worker threads; use a file path")
         )
     file = Path(path).expanduser()
     if file.is_dir():
-        raise DatabaseError(f"{file} is a directory, not a database file")
+        raise DatabaseError(_("{path} is a directory, not a database file").format(path=file))
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatabaseError(f"cannot create the folder for {file}: {exc.strerror}") from None
+        raise DatabaseError(
+            _("cannot create the folder for {path}: {error}").format(path=file, error=exc.strerror)
+        ) from None
     return SqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
 
 
@@ -100,7 +108,9 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
     try:
         db.connect(reuse_if_open=True)
     except peewee.DatabaseError as exc:  # OperationalError included
-        raise DatabaseError(f"cannot open the database: {_one_line(exc)}") from None
+        raise DatabaseError(
+            _("cannot open the database: {error}").format(error=_one_line(exc))
+        ) from None
     database.initialize(db)
     if migrate:
         from .schema import migrate_schema
@@ -108,7 +118,9 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
         try:
             migrate_schema(db)
         except peewee.DatabaseError as exc:
-            raise DatabaseError(f"cannot use the database: {_one_line(exc)}") from None
+            raise DatabaseError(
+                _("cannot use the database: {error}").format(error=_one_line(exc))
+            ) from None
     return db
 
 
@@ -162,7 +174,7 @@ def run_in_transaction(fn: Callable[[], T]) -> T:
     """
     db = database.obj
     if db is None:
-        raise DatabaseError("no database is open")
+        raise DatabaseError(_("no database is open"))
     if db.in_transaction():
         return fn()
     attempt = 0
@@ -175,8 +187,10 @@ def run_in_transaction(fn: Callable[[], T]) -> T:
             if not _is_retryable(exc) or attempt >= MAX_ATTEMPTS:
                 if _is_retryable(exc):
                     raise DatabaseError(
-                        "the database stayed busy (another terminal is writing a lot); "
-                        "nothing was saved, try again"
+                        _(
+                            "the database stayed busy (another terminal is writing a lot); "
+                            "nothing was saved, try again"
+                        )
                     ) from None
                 raise
             time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))

@@ -1,7 +1,10 @@
 """Errors the data layer raises for the user to read.
 
 Every one carries a message meant for an operator; the command line prints it on stderr and
-exits non-zero, the screens show it beside the field or in a notification.
+exits non-zero, the screens show it beside the field or in a notification. The message is in
+the current language: the data layer writes it with :func:`tui_orders.i18n._` when it raises
+(never at import, before the language is chosen); the Bulgarian texts are in
+``locale/bg/data.po``. The command line never chooses a language: it stays English.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from ..i18n import _
 from .errors import ValidationError
 
 #: Digits after the decimal point kept for each kind of number.
@@ -121,8 +122,13 @@ def _parse_decimal_full(
     allow_zero: bool = True,
 ) -> Decimal:
     """:func:`parse_decimal` for any input (the fast path aside)."""
+    word = _(what)  # the field's name: an English msgid, in the current language
     if isinstance(text, (bool, float)):
-        raise ValidationError(f'{what} must be written as a string such as "12.50", not {text!r}')
+        raise ValidationError(
+            _('{what} must be written as a string such as "12.50", not {text!r}').format(
+                what=word, text=text
+            )
+        )
     if isinstance(text, Decimal):
         value = text
     elif isinstance(text, int):
@@ -133,23 +139,37 @@ def _parse_decimal_full(
             cleaned = cleaned.replace(",", ".")
         # Plain digits only: "1e3", "1_000" or other scripts' digits are typos, not amounts.
         if not _PLAIN_NUMBER.fullmatch(cleaned):
-            raise ValidationError(f"{what} {text!r} is not a number")
+            raise ValidationError(_("{what} {text!r} is not a number").format(what=word, text=text))
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise ValidationError(f"{what} {text!r} is not a number") from None
+            raise ValidationError(
+                _("{what} {text!r} is not a number").format(what=word, text=text)
+            ) from None
     else:
-        raise ValidationError(f"{what} must be a number written as a string, not {text!r}")
+        raise ValidationError(
+            _("{what} must be a number written as a string, not {text!r}").format(
+                what=word, text=text
+            )
+        )
     if not value.is_finite():
-        raise ValidationError(f"{what} {text!r} is not a finite number")
+        raise ValidationError(
+            _("{what} {text!r} is not a finite number").format(what=word, text=text)
+        )
     if abs(value) >= Decimal(10) ** (15 - places):
-        raise ValidationError(f"{what} {text!r} is too large")
+        raise ValidationError(_("{what} {text!r} is too large").format(what=word, text=text))
     if value != value.quantize(quantum(places), rounding=ROUND_HALF_UP):
-        raise ValidationError(f"{what} {text!r} has more than {places} decimal places")
+        raise ValidationError(
+            _("{what} {text!r} has more than {places} decimal places").format(
+                what=word, text=text, places=places
+            )
+        )
     if value < 0 and not allow_negative:
-        raise ValidationError(f"{what} {text!r} must not be negative")
+        raise ValidationError(
+            _("{what} {text!r} must not be negative").format(what=word, text=text)
+        )
     if value == 0 and not allow_zero:
-        raise ValidationError(f"{what} must be greater than zero")
+        raise ValidationError(_("{what} must be greater than zero").format(what=word))
     return value.quantize(quantum(places))
 
 
@@ -172,7 +192,11 @@ def parse_rate(text: object, *, what: str = "tax rate") -> Decimal:
     """A tax rate in percent (``20`` for 20%), 0 to 100, at most 4 decimals."""
     value = parse_decimal(text, places=RATE_PLACES, what=what)
     if value > HUNDRED:
-        raise ValidationError(f"{what} {text!r} must be a percentage between 0 and 100")
+        raise ValidationError(
+            _("{what} {text!r} must be a percentage between 0 and 100").format(
+                what=_(what), text=text
+            )
+        )
     return value
 
 
@@ -190,7 +214,7 @@ def format_money(value: Decimal) -> str:
 def format_price(value: Decimal) -> str:
     """At least 2 and at most 4 decimals: ``'12.50'``, ``'0.125'``."""
     text = normalized(value)
-    whole, _, frac = text.partition(".")
+    whole, _sep, frac = text.partition(".")
     if len(frac) < 2:
         frac = frac.ljust(2, "0")
     return f"{whole}.{frac}"

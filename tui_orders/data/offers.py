@@ -30,6 +30,7 @@ from typing import Any
 
 from peewee import JOIN, fn
 
+from ..i18n import _
 from . import audit
 from .compute import line_amount
 from .db import database, transactional
@@ -83,7 +84,7 @@ def get_offer(ref: Ref | Offer) -> Offer:
         else query.where(Offer.number == str(ref).strip()).first()
     )
     if offer is None:
-        raise NotFound(f"no offer {ref!r}")
+        raise NotFound(_("no offer {ref!r}").format(ref=ref))
     return offer
 
 
@@ -103,7 +104,9 @@ def _offer_number(year: int) -> str:
         tail = str(highest or "")[len(prefix) :]
         if tail.isdigit():
             move_past("offer", year, int(tail))
-    raise ValidationError(f"no free offer number in {year}: give one")  # pragma: no cover
+    raise ValidationError(  # pragma: no cover
+        _("no free offer number in {year}: give one").format(year=year)
+    )
 
 
 def _touch(offer_id: int, expected_version: int | None) -> Offer:
@@ -114,10 +117,12 @@ def _touch(offer_id: int, expected_version: int | None) -> Offer:
     if query.execute() == 0:
         offer = Offer.get_or_none(Offer.id == offer_id)
         if offer is None:
-            raise NotFound(f"no offer with id {offer_id}")
+            raise NotFound(_("no offer with id {id}").format(id=offer_id))
         raise ConflictError(
-            f"offer {offer.number} was changed in another terminal since you opened it; "
-            "nothing was saved: reload it and make your change again"
+            _(
+                "offer {number} was changed in another terminal since you opened it; "
+                "nothing was saved: reload it and make your change again"
+            ).format(number=offer.number)
         )
     return Offer.get_by_id(offer_id)
 
@@ -126,8 +131,10 @@ def _editable(offer: Offer) -> None:
     if offer.order_id is not None:
         number = Order.select(Order.number).where(Order.id == offer.order_id).scalar()
         raise ValidationError(
-            f"offer {offer.number} was confirmed as order {number}: it no longer changes "
-            "(change the order)"
+            _(
+                "offer {number} was confirmed as order {order}: it no longer changes "
+                "(change the order)"
+            ).format(number=offer.number, order=number)
         )
 
 
@@ -160,13 +167,15 @@ def create_offer(
     valid = _date(valid_until, "valid until", required=False)
     if valid is not None and valid < created_date:
         raise ValidationError(
-            f"valid until {valid.isoformat()} is before the offer's date {created_date.isoformat()}"
+            _("valid until {valid} is before the offer's date {created}").format(
+                valid=valid.isoformat(), created=created_date.isoformat()
+            )
         )
     the_address = client_address(the_client, address)
     if number:
         number = _text(number, "offer number", max_len=30)
         if Offer.select().where(Offer.number == number).exists():
-            raise ValidationError(f"offer number {number} is already used")
+            raise ValidationError(_("offer number {number} is already used").format(number=number))
     else:
         number = _offer_number(created_date.year)
     offer = Offer.create(
@@ -209,7 +218,9 @@ def update_offer(offer_ref: Ref | Offer, expected_version: int | None, **fields:
     """
     unknown = set(fields) - set(OFFER_EDITABLE)
     if unknown:
-        raise ValidationError(f"cannot change {', '.join(sorted(unknown))} of an offer")
+        raise ValidationError(
+            _("cannot change {fields} of an offer").format(fields=", ".join(sorted(unknown)))
+        )
     offer = _touch(get_offer(offer_ref).id, expected_version)
     _editable(offer)
     changes: dict[str, tuple[Any, Any]] = {}
@@ -245,8 +256,9 @@ def update_offer(offer_ref: Ref | Offer, expected_version: int | None, **fields:
             offer.note = note
     if offer.valid_until is not None and offer.valid_until < offer.created:
         raise ValidationError(
-            f"valid until {offer.valid_until.isoformat()} is before the offer's date "
-            f"{offer.created.isoformat()}"
+            _("valid until {valid} is before the offer's date {created}").format(
+                valid=offer.valid_until.isoformat(), created=offer.created.isoformat()
+            )
         )
     offer.save()
     if changes:
@@ -316,7 +328,7 @@ def add_offer_line(
 def _line(line_id: int) -> OfferItem:
     line = OfferItem.get_or_none(OfferItem.id == line_id)
     if line is None:
-        raise NotFound(f"no offer line with id {line_id}")
+        raise NotFound(_("no offer line with id {id}").format(id=line_id))
     return line
 
 
@@ -402,25 +414,33 @@ def confirm_offer(
     if claim.execute() == 0:
         offer = Offer.get_or_none(Offer.id == found.id)
         if offer is None:
-            raise NotFound(f"no offer with id {found.id}")
+            raise NotFound(_("no offer with id {id}").format(id=found.id))
         if offer.order_id is not None:
             number = Order.select(Order.number).where(Order.id == offer.order_id).scalar()
             raise ValidationError(
-                f"offer {offer.number} was already confirmed: it became order {number}"
+                _("offer {number} was already confirmed: it became order {order}").format(
+                    number=offer.number, order=number
+                )
             )
         raise ConflictError(
-            f"offer {offer.number} was changed in another terminal since you opened it; "
-            "nothing was saved: reload it and confirm again"
+            _(
+                "offer {number} was changed in another terminal since you opened it; "
+                "nothing was saved: reload it and confirm again"
+            ).format(number=offer.number)
         )
     offer = Offer.get_by_id(found.id)
     if offer.valid_until is not None and offer.valid_until < day:
         raise ValidationError(
-            f"offer {offer.number} expired on {offer.valid_until.isoformat()}: extend its "
-            "validity (valid until) before confirming it"
+            _(
+                "offer {number} expired on {valid}: extend its "
+                "validity (valid until) before confirming it"
+            ).format(number=offer.number, valid=offer.valid_until.isoformat())
         )
     lines = list(OfferItem.select().where(OfferItem.offer == offer.id).order_by(OfferItem.position))
     if not lines:
-        raise ValidationError(f"offer {offer.number} has no lines: there is nothing to order")
+        raise ValidationError(
+            _("offer {number} has no lines: there is nothing to order").format(number=offer.number)
+        )
     created_date = _date(created, "created", required=False) or day
     deadline_date = _date(deadline, "deadline", required=False) or (
         created_date + dt.timedelta(days=DEFAULT_DEADLINE_DAYS)

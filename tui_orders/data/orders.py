@@ -21,6 +21,7 @@ from typing import Any
 
 from peewee import fn
 
+from ..i18n import _, status_label
 from . import audit
 from .db import transactional
 from .errors import ConflictError, NotFound, ValidationError
@@ -64,14 +65,18 @@ def _choice(value: object, enum: Any, what: str) -> str:
     text = value.value if hasattr(value, "value") else value
     allowed = [e.value for e in enum]
     if text not in allowed:
-        raise ValidationError(f"{what} {value!r} must be one of: {', '.join(allowed)}")
+        raise ValidationError(
+            _("{what} {value!r} must be one of: {allowed}").format(
+                what=_(what), value=value, allowed=", ".join(allowed)
+            )
+        )
     return str(text)
 
 
 def _date(value: object, what: str, *, required: bool = True) -> dt.date | None:
     if value is None or value == "":
         if required:
-            raise ValidationError(f"{what} is required")
+            raise ValidationError(_("{what} is required").format(what=_(what)))
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -81,8 +86,10 @@ def _date(value: object, what: str, *, required: bool = True) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise ValidationError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
-    raise ValidationError(f"{what} {value!r} is not a date")
+            raise ValidationError(
+                _("{what} {value!r} is not a date (YYYY-MM-DD)").format(what=_(what), value=value)
+            ) from None
+    raise ValidationError(_("{what} {value!r} is not a date").format(what=_(what), value=value))
 
 
 def get_order(ref: Ref | Order) -> Order:
@@ -96,7 +103,7 @@ def get_order(ref: Ref | Order) -> Order:
         else query.where(Order.number == ref.strip()).first()
     )
     if order is None:
-        raise NotFound(f"no order {ref!r}")
+        raise NotFound(_("no order {ref!r}").format(ref=ref))
     return order
 
 
@@ -110,14 +117,20 @@ def _touch(order_id: int, expected_version: int | None) -> Order:
     if query.execute() == 0:
         order = Order.get_or_none(Order.id == order_id)
         if order is None:
-            raise NotFound(f"no order with id {order_id}")
+            raise NotFound(_("no order with id {id}").format(id=order_id))
         last = (
             AuditLog.select().where(AuditLog.order == order_id).order_by(AuditLog.id.desc()).first()
         )
-        who = f" by {last.user} at {last.at:%H:%M:%S}" if last else ""
+        who = (
+            _(" by {user} at {time}").format(user=last.user, time=f"{last.at:%H:%M:%S}")
+            if last
+            else ""
+        )
         raise ConflictError(
-            f"order {order.number} was changed{who} since you opened it; "
-            "nothing was saved: reload it and make your change again"
+            _(
+                "order {number} was changed{who} since you opened it; "
+                "nothing was saved: reload it and make your change again"
+            ).format(number=order.number, who=who)
         )
     return Order.get_by_id(order_id)
 
@@ -126,7 +139,7 @@ def _get(model: Any, row_id: int, what: str) -> Any:
     """The row of ``model`` with ``row_id``, or :class:`NotFound` naming ``what``."""
     row = model.get_or_none(model.id == row_id)
     if row is None:
-        raise NotFound(f"no {what} with id {row_id}")
+        raise NotFound(_("no {what} with id {id}").format(what=_(what), id=row_id))
     return row
 
 
@@ -192,8 +205,9 @@ def create_order(
     assert deadline_date is not None
     if deadline_date < created_date:
         raise ValidationError(
-            f"deadline {deadline_date.isoformat()} is before the creation date "
-            f"{created_date.isoformat()}"
+            _("deadline {deadline} is before the creation date {created}").format(
+                deadline=deadline_date.isoformat(), created=created_date.isoformat()
+            )
         )
     kind = _choice(document_kind, DocumentKind, "document kind")
     the_address = client_address(the_client, address)
@@ -201,7 +215,7 @@ def create_order(
     if number:
         number = _text(number, "order number", max_len=30)
         if Order.select().where(Order.number == number).exists():
-            raise ValidationError(f"order number {number} is already used")
+            raise ValidationError(_("order number {number} is already used").format(number=number))
         parsed = parse_number(number)
         if parsed:
             move_past("order", parsed[0], parsed[1])
@@ -251,7 +265,9 @@ def update_order(order_ref: Ref | Order, expected_version: int | None, **fields:
     """
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise ValidationError(f"cannot change {', '.join(sorted(unknown))} of an order")
+        raise ValidationError(
+            _("cannot change {fields} of an order").format(fields=", ".join(sorted(unknown)))
+        )
     order = get_order(order_ref)
     order = _touch(order.id, expected_version)
     changes: dict[str, tuple[Any, Any]] = {}
@@ -283,8 +299,9 @@ def update_order(order_ref: Ref | Order, expected_version: int | None, **fields:
             put(name, order.note, value or "", value or "")
     if order.deadline < order.created:
         raise ValidationError(
-            f"deadline {order.deadline.isoformat()} is before the creation date "
-            f"{order.created.isoformat()}"
+            _("deadline {deadline} is before the creation date {created}").format(
+                deadline=order.deadline.isoformat(), created=order.created.isoformat()
+            )
         )
     order.save()
     if changes:
@@ -298,7 +315,9 @@ def start_order(order_ref: Ref | Order, expected_version: int | None = None) -> 
     """The operator's explicit "work has started" (new -> in progress)."""
     order = _touch(get_order(order_ref).id, expected_version)
     if order.cancelled:
-        raise ValidationError(f"order {order.number} is cancelled: reopen it first")
+        raise ValidationError(
+            _("order {number} is cancelled: reopen it first").format(number=order.number)
+        )
     if not order.started:
         Order.update(started=True).where(Order.id == order.id).execute()
         audit.record("start", "order", order.id, order.id, {"started": (False, True)})
@@ -312,11 +331,13 @@ def cancel_order(order_ref: Ref | Order, reason: str, expected_version: int | No
     order = _touch(get_order(order_ref).id, expected_version)
     reason = _text(reason, "cancel reason", max_len=500)
     if order.cancelled:
-        raise ValidationError(f"order {order.number} is already cancelled")
+        raise ValidationError(_("order {number} is already cancelled").format(number=order.number))
     active = Delivery.select().where(Delivery.order == order.id, ~Delivery.cancelled).count()
     if active:
         raise ValidationError(
-            f"order {order.number} has {active} delivery(ies): cancel them before the order"
+            _("order {number} has {count} delivery(ies): cancel them before the order").format(
+                number=order.number, count=active
+            )
         )
     Order.update(cancelled=True, cancel_reason=reason).where(Order.id == order.id).execute()
     audit.record(
@@ -335,7 +356,7 @@ def reopen_order(order_ref: Ref | Order, expected_version: int | None = None) ->
     """Undo a cancellation; the status goes back to what the order's facts say."""
     order = _touch(get_order(order_ref).id, expected_version)
     if not order.cancelled:
-        raise ValidationError(f"order {order.number} is not cancelled")
+        raise ValidationError(_("order {number} is not cancelled").format(number=order.number))
     Order.update(cancelled=False, cancel_reason="").where(Order.id == order.id).execute()
     state = _finish(order.id, log_status=False)  # the entry below names the transition
     audit.record("reopen", "order", order.id, order.id, {"status": ("cancelled", state.status)})
@@ -363,7 +384,9 @@ def add_item(
     """Add an article to the order; the price defaults to the catalogue price."""
     order = _touch(get_order(order_ref).id, expected_version)
     if order.cancelled:
-        raise ValidationError(f"order {order.number} is cancelled: reopen it first")
+        raise ValidationError(
+            _("order {number} is cancelled: reopen it first").format(number=order.number)
+        )
     the_article = get_article(article)
     quantity = parse_qty(qty)
     unit_price = the_article.price if price is None or price == "" else parse_price(price)
@@ -398,14 +421,18 @@ def update_item(
     item = _get(OrderItem, item_id, "order item")
     order = _touch(item.order_id, expected_version)
     if order.cancelled:
-        raise ValidationError(f"order {order.number} is cancelled: reopen it first")
+        raise ValidationError(
+            _("order {number} is cancelled: reopen it first").format(number=order.number)
+        )
     changes: dict[str, tuple[Any, Any]] = {}
     if qty is not None:
         new_qty = parse_qty(qty)
         if new_qty < item.delivered:
             raise ValidationError(
-                f"{format_qty(item.delivered)} of this item were already delivered: the quantity "
-                "cannot go below that (cancel the delivery first)"
+                _(
+                    "{qty} of this item were already delivered: the quantity "
+                    "cannot go below that (cancel the delivery first)"
+                ).format(qty=format_qty(item.delivered))
             )
         _set(item, "qty", new_qty, changes)
     if price is not None:
@@ -426,8 +453,10 @@ def remove_item(item_id: int, expected_version: int | None = None) -> None:
     article = Article.get_by_id(item.article_id)
     if item.delivered > 0:
         raise ValidationError(
-            f"{format_qty(item.delivered)} of {article.code} were already delivered on this line: "
-            "cancel the delivery before removing it"
+            _(
+                "{qty} of {article} were already delivered on this line: "
+                "cancel the delivery before removing it"
+            ).format(qty=format_qty(item.delivered), article=article.code)
         )
     item.delete_instance()
     audit.record(
@@ -455,7 +484,11 @@ def add_term(
         .where(PaymentTerm.order == order.id, PaymentTerm.name == term_name)
         .exists()
     ):
-        raise ValidationError(f"order {order.number} already has a payment term {term_name!r}")
+        raise ValidationError(
+            _("order {number} already has a payment term {name!r}").format(
+                number=order.number, name=term_name
+            )
+        )
     term = PaymentTerm.create(
         order=order.id,
         position=_next_position(PaymentTerm, order.id),
@@ -495,7 +528,9 @@ def update_term(
                 PaymentTerm.id != term.id,
             )
             if clash.exists():
-                raise ValidationError(f"the order already has a payment term {new_name!r}")
+                raise ValidationError(
+                    _("the order already has a payment term {name!r}").format(name=new_name)
+                )
             _set(term, "name", new_name, changes)
     if due is not None:
         _set(term, "due", _date(due, "due date"), changes)
@@ -541,7 +576,7 @@ def _document(order_id: int, ref: Ref | FinancialDocument) -> FinancialDocument:
         query = FinancialDocument.select().where(FinancialDocument.order == order_id)
         found = list(query.where(FinancialDocument.number == text))
         if not found:
-            kind, _, number = text.partition(" ")
+            kind, _sep, number = text.partition(" ")
             if kind in {t.value for t in DocumentType} and number.strip():
                 found = list(
                     query.where(
@@ -550,14 +585,21 @@ def _document(order_id: int, ref: Ref | FinancialDocument) -> FinancialDocument:
                     )
                 )
         if len(found) > 1:
-            kinds = " and ".join(sorted(d.doc_type for d in found))
+            types = sorted(d.doc_type for d in found)
             raise ValidationError(
-                f"{text!r} is the number of a {kinds} of this order: name the type too, "
-                f"e.g. '{found[0].doc_type} {text}'"
+                _(
+                    "{text!r} is the number of a {kinds} of this order: name the type too, "
+                    "e.g. '{kind} {text}'"
+                ).format(
+                    text=text,
+                    kinds=" and ".join(types),
+                    kind_words=_(" and ").join(status_label(t) for t in types),
+                    kind=found[0].doc_type,
+                )
             )
         doc = found[0] if found else None
     if doc is None or doc.order_id != order_id:
-        raise ValidationError(f"the order has no financial document {ref!r}")
+        raise ValidationError(_("the order has no financial document {ref!r}").format(ref=ref))
     return doc
 
 
@@ -590,7 +632,11 @@ def add_document(
     )
     if clash is not None:
         other = Order.get_by_id(clash.order_id).number
-        raise ValidationError(f"{kind} {doc_number} already exists (order {other})")
+        raise ValidationError(
+            _("{kind} {number} already exists (order {order})").format(
+                kind=kind, kind_word=status_label(kind), number=doc_number, order=other
+            )
+        )
     the_term = _term_of(order.id, term)
     root = None
     if duplicate_of is not None and duplicate_of != "":
@@ -599,8 +645,9 @@ def add_document(
             root = FinancialDocument.get_by_id(root.duplicate_of_id)
         if the_term is not None and root.term_id not in (None, the_term.id):
             raise ValidationError(
-                f"a duplicate belongs to the payment term of {root.number}, "
-                f"not to {the_term.name!r}"
+                _("a duplicate belongs to the payment term of {number}, not to {term!r}").format(
+                    number=root.number, term=the_term.name
+                )
             )
         the_term = PaymentTerm.get_by_id(root.term_id) if root.term_id else the_term
         if root.term_id is None and the_term is not None:
@@ -610,7 +657,11 @@ def add_document(
     issued_date = _date(issued, "issue date")
     due_date = _date(due, "due date", required=False)
     if due_date is not None and issued_date is not None and due_date < issued_date:
-        raise ValidationError(f"due date {due_date} is before the issue date {issued_date}")
+        raise ValidationError(
+            _("due date {due} is before the issue date {issued}").format(
+                due=due_date, issued=issued_date
+            )
+        )
     doc = FinancialDocument.create(
         order=order.id,
         doc_type=kind,
@@ -645,7 +696,7 @@ def _term_of(order_id: int, term: int | str | None) -> PaymentTerm | None:
     else:
         found = PaymentTerm.get_or_none(PaymentTerm.name == term, PaymentTerm.order == order_id)
     if found is None:
-        raise ValidationError(f"the order has no payment term {term!r}")
+        raise ValidationError(_("the order has no payment term {term!r}").format(term=term))
     return found
 
 
@@ -658,7 +709,11 @@ def remove_document(doc_id: int, expected_version: int | None = None) -> None:
         d.number for d in FinancialDocument.select().where(FinancialDocument.duplicate_of == doc.id)
     ]
     if dups:
-        raise ValidationError(f"{doc.number} has duplicate(s) {', '.join(dups)}: remove them first")
+        raise ValidationError(
+            _("{number} has duplicate(s) {duplicates}: remove them first").format(
+                number=doc.number, duplicates=", ".join(dups)
+            )
+        )
     doc.delete_instance(recursive=False)
     audit.record("remove", "document", doc_id, doc.order_id, {"number": doc.number})
     _finish(doc.order_id)
@@ -686,16 +741,17 @@ def _check_allocations(
         except ValidationError as exc:
             raise exc.at(f"allocations[{n}]") from None
         if doc.id in seen:
-            raise ValidationError(f"document {doc.number} is allocated twice").at(
-                f"allocations[{n}]"
-            )
+            raise ValidationError(
+                _("document {number} is allocated twice").format(number=doc.number)
+            ).at(f"allocations[{n}]")
         seen.add(doc.id)
         total += amount
         checked.append((doc, amount))
     if total > payment_amount:
         raise ValidationError(
-            f"the allocations ({total}) exceed the payment ({payment_amount}) by "
-            f"{total - payment_amount}"
+            _("the allocations ({total}) exceed the payment ({amount}) by {excess}").format(
+                total=total, amount=payment_amount, excess=total - payment_amount
+            )
         )
     return checked
 
@@ -768,7 +824,9 @@ def allocate(
     left = payment.amount - allocated_elsewhere
     if value > left:
         raise ValidationError(
-            f"only {left} of this payment is left to allocate; {value} is {value - left} too much"
+            _(
+                "only {left} of this payment is left to allocate; {value} is {excess} too much"
+            ).format(left=left, value=value, excess=value - left)
         )
     if value == 0:
         if existing:
@@ -826,12 +884,12 @@ def add_delivery(
     """
     order = _touch(get_order(order_ref).id, expected_version)
     if order.cancelled:
-        raise ValidationError(f"order {order.number} is cancelled")
+        raise ValidationError(_("order {number} is cancelled").format(number=order.number))
     the_kind = _choice(kind, DeliveryKind, "delivery kind")
     day = _date(date, "delivery date")
     assert day is not None
     if not lines:
-        raise ValidationError("a delivery needs at least one line")
+        raise ValidationError(_("a delivery needs at least one line"))
     ordered: dict[int, Decimal] = {}
     delivered: dict[int, Decimal] = {}
     for item in OrderItem.select().where(OrderItem.order == order.id):
@@ -846,17 +904,23 @@ def add_delivery(
         except (ValidationError, NotFound) as exc:
             raise ValidationError(str(exc)).at(f"lines[{n}]") from None
         if article.id not in ordered:
-            raise ValidationError(f"article {article.code} is not on order {order.number}").at(
-                f"lines[{n}]"
-            )
+            raise ValidationError(
+                _("article {article} is not on order {number}").format(
+                    article=article.code, number=order.number
+                )
+            ).at(f"lines[{n}]")
         delivered[article.id] += qty
         if delivered[article.id] > ordered[article.id]:
             over[article.code] = format_qty(delivered[article.id] - ordered[article.id])
         checked.append((article, qty))
     if over and not allow_over:
-        details = ", ".join(f"{code} by {qty}" for code, qty in over.items())
+        details = ", ".join(
+            _("{article} by {qty}").format(article=code, qty=qty) for code, qty in over.items()
+        )
         raise ValidationError(
-            f"this delivers more than was ordered ({details}); confirm to record it"
+            _("this delivers more than was ordered ({details}); confirm to record it").format(
+                details=details
+            )
         )
     if number:
         the_number = _text(number, "delivery number", max_len=60)
@@ -864,7 +928,11 @@ def add_delivery(
         prefix = "S" if the_kind == DeliveryKind.SALE.value else "SH"
         the_number = f"{prefix}-{format_number(day.year, next_seq(the_kind, day.year))}"
     if Delivery.select().where(Delivery.kind == the_kind, Delivery.number == the_number).exists():
-        raise ValidationError(f"{the_kind} {the_number} already exists")
+        raise ValidationError(
+            _("{kind} {number} already exists").format(
+                kind=the_kind, kind_word=status_label(the_kind), number=the_number
+            )
+        )
     addr: Address | None
     if address:
         addr = client_address(Client.get_by_id(order.client_id), address)
@@ -893,7 +961,11 @@ def cancel_delivery(delivery_id: int, expected_version: int | None = None) -> De
     delivery = _get(Delivery, delivery_id, "delivery")
     _touch(delivery.order_id, expected_version)
     if delivery.cancelled:
-        raise ValidationError(f"{delivery.kind} {delivery.number} is already cancelled")
+        raise ValidationError(
+            _("{kind} {number} is already cancelled").format(
+                kind=delivery.kind, kind_word=status_label(delivery.kind), number=delivery.number
+            )
+        )
     Delivery.update(cancelled=True).where(Delivery.id == delivery.id).execute()
     audit.record("cancel", "delivery", delivery.id, delivery.order_id, {"number": delivery.number})
     _finish(delivery.order_id)
@@ -927,7 +999,11 @@ def link_order(
         )
         .exists()
     ):
-        raise ValidationError(f"{the_kind} order {the_number} is already linked")
+        raise ValidationError(
+            _("{kind} order {number} is already linked").format(
+                kind=the_kind, kind_word=status_label(the_kind), number=the_number
+            )
+        )
     typed = LINK_NUMBER_RE.match(the_number)
     if typed and typed.group(1) == LINK_PREFIX[the_kind]:
         # a number of the generated form, typed or imported: the generator moves past it
@@ -1003,7 +1079,11 @@ def _link_number(kind: str, year: int) -> str:
         tail = str(highest or "")[len(prefix) :]
         if tail.isdigit():
             move_past(kind, year, int(tail))
-    raise ValidationError(f"no free {kind} order number in {year}: give one")  # pragma: no cover
+    raise ValidationError(  # pragma: no cover
+        _("no free {kind} order number in {year}: give one").format(
+            kind=kind, kind_word=status_label(kind), year=year
+        )
+    )
 
 
 @transactional
@@ -1149,7 +1229,11 @@ def update_document(
                 FinancialDocument.id != doc.id,
             )
             if clash.exists():
-                raise ValidationError(f"{doc.doc_type} {new_number} already exists")
+                raise ValidationError(
+                    _("{kind} {number} already exists").format(
+                        kind=doc.doc_type, kind_word=status_label(doc.doc_type), number=new_number
+                    )
+                )
             _set(doc, "number", new_number, changes)
     if amount is not None:
         _set(doc, "amount", parse_money(amount), changes)
@@ -1158,11 +1242,15 @@ def update_document(
     if clear_due or due is not None:
         _set(doc, "due", None if clear_due else _date(due, "due date", required=False), changes)
     if doc.due is not None and doc.due < doc.issued:
-        raise ValidationError(f"due date {doc.due} is before the issue date {doc.issued}")
+        raise ValidationError(
+            _("due date {due} is before the issue date {issued}").format(
+                due=doc.due, issued=doc.issued
+            )
+        )
     if clear_term or term is not None:
         if doc.duplicate_of_id is not None:
             raise ValidationError(
-                "a duplicate belongs to its original's payment term: change the original's"
+                _("a duplicate belongs to its original's payment term: change the original's")
             )
         new_term = None if clear_term else _term_of(order.id, term)
         old_term = PaymentTerm.get_or_none(PaymentTerm.id == doc.term_id) if doc.term_id else None
@@ -1208,8 +1296,10 @@ def update_payment(
         )
         if new_amount < allocated:
             raise ValidationError(
-                f"{allocated} of this payment is allocated to documents: the amount cannot go "
-                "below that (lower the allocations first)"
+                _(
+                    "{allocated} of this payment is allocated to documents: the amount cannot go "
+                    "below that (lower the allocations first)"
+                ).format(allocated=allocated)
             )
         _set(payment, "amount", new_amount, changes)
     if note is not None:

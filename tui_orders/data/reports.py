@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from ..i18n import _
 from .db import database, is_sqlite
 from .errors import ValidationError
 from .models import from_scaled
@@ -53,7 +54,7 @@ def _run(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """Run ``sql`` written with ``?`` placeholders on the open database."""
     db = database.obj
     if db is None:
-        raise ValidationError("no database is open")
+        raise ValidationError(_("no database is open"))
     if not is_sqlite(db):
         sql = sql.replace("?", "%s")
     return list(db.execute_sql(sql, tuple(params)).fetchall())
@@ -124,7 +125,7 @@ def _client_ids(client: str | int | None) -> list[int] | None:
 
     ids = clients_matching(text)
     if not ids:
-        raise ValidationError(f"no client name contains {text!r}")
+        raise ValidationError(_("no client name contains {text!r}").format(text=text))
     return ids
 
 
@@ -133,7 +134,11 @@ def _currency(currency: str | None) -> str | None:
         return None
     code = currency.strip().upper()
     if len(code) != 3 or not code.isascii() or not code.isalpha():
-        raise ValidationError(f"currency {currency!r} must be a three-letter code such as EUR")
+        raise ValidationError(
+            _("currency {currency!r} must be a three-letter code such as EUR").format(
+                currency=currency
+            )
+        )
     return code
 
 
@@ -391,7 +396,11 @@ def receipts(
     """
     as_of = as_of or dt.date.today()
     if date_to < date_from:
-        raise ValidationError(f"the period ends ({date_to}) before it starts ({date_from})")
+        raise ValidationError(
+            _("the period ends ({end}) before it starts ({start})").format(
+                end=date_to, start=date_from
+            )
+        )
     period_of(date_from, by)  # validates ``by``
     client_ids = _client_ids(client)
     code = _currency(currency)
@@ -976,7 +985,7 @@ def forecast(
     seasonal-naive forecast (the same month a year earlier)."""
     as_of = as_of or dt.date.today()
     if not 1 <= months <= 60:
-        raise ValidationError("a forecast covers 1 to 60 months")
+        raise ValidationError(_("a forecast covers 1 to 60 months"))
     client_ids = _client_ids(client)
     code = _currency(currency)
     this_month = as_of.replace(day=1)

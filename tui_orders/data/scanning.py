@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..i18n import _
 from ..scanner.checkdigit import gtin_valid, looks_like_gtin
 from . import masterdata, orders
 from .db import transactional
@@ -59,9 +60,11 @@ def clean_code(code: str) -> str:
     a misread when it is an EAN/UPC with a wrong check digit."""
     text = (code or "").strip()
     if not text:
-        raise ValidationError("barcode is required")
+        raise ValidationError(_("barcode is required"))
     if looks_like_gtin(text) and not gtin_valid(text):
-        raise Misread(f"{text}: wrong check digit, a misread; scan it again", text)
+        raise Misread(
+            _("{code}: wrong check digit, a misread; scan it again").format(code=text), text
+        )
     return text
 
 
@@ -83,7 +86,7 @@ def scan_into_order(
     amount = parse_qty(qty)
     article = masterdata.article_by_barcode(text)
     if article is None:
-        raise UnknownBarcode(f"no article has the barcode {text}", text)
+        raise UnknownBarcode(_("no article has the barcode {code}").format(code=text), text)
     row = (
         OrderItem.select()
         .where((OrderItem.order == order_id) & (OrderItem.article == article.id))

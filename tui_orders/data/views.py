@@ -19,6 +19,7 @@ from typing import Any
 
 from peewee import JOIN
 
+from ..i18n import _
 from .attachments import AttachmentInfo, order_attachments
 from .compute import CoverageLine, compute_order, coverage
 from .db import database
@@ -237,7 +238,7 @@ def _order_view(order_id: int, today: dt.date) -> OrderView:
         .first()
     )
     if head is None:
-        raise NotFound(f"no order with id {order_id}")
+        raise NotFound(_("no order with id {id}").format(id=order_id))
     address = head.address if head.address_id is not None else None
     tax = head.tax if head.tax_id is not None else None
 
@@ -539,7 +540,7 @@ def last_change(order_id: int) -> LastChange:
     """The order's number and version now, and the newest audit entry's user and time."""
     row = Order.select(Order.number, Order.version).where(Order.id == order_id).tuples().first()
     if row is None:
-        raise NotFound(f"no order with id {order_id}")
+        raise NotFound(_("no order with id {id}").format(id=order_id))
     last = (
         AuditLog.select(AuditLog.user, AuditLog.at)
         .where(AuditLog.order == order_id)

@@ -130,7 +130,8 @@ class FormScreen(ModalScreen[R], Generic[R]):
     CANCEL_RESULT: Any = False
     #: what it returns after a conflict (the caller reloads the order)
     CONFLICT_RESULT: Any = False
-    #: words of a service error message -> the field it is about
+    #: words of a service error message -> the field it is about (English; a word is also
+    #: looked for in the current language, through the catalog: ``locale/*/data.po``)
     ERROR_FIELDS: ClassVar[dict[str, str]] = {}
 
     def __init__(self) -> None:
@@ -357,7 +358,10 @@ class FormScreen(ModalScreen[R], Generic[R]):
                 return head
         text = (exc.message if isinstance(exc, ValidationError) else str(exc)).lower()
         for word, name in self.ERROR_FIELDS.items():
-            if word in text and self.query(f"#m-{name}"):
+            # the data layer's messages come in the current language: its word, or the English
+            # one (a message without a translation)
+            found = word in text or _(word).lower() in text
+            if found and self.query(f"#m-{name}"):
                 return name
         return None
 

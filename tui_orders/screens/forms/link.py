@@ -42,6 +42,7 @@ class LinkForm(FormScreen[bool]):
     ERROR_FIELDS: ClassVar[dict[str, str]] = {
         "already linked": "number",
         "number": "number",
+        "expected date": "expected",
         "expected": "expected",
         "deadline": "deadline",
         "status": "status",
