@@ -43,15 +43,17 @@ def _import_peewee_without_psycopg2() -> None:
     peewee.PostgresqlDatabase._connect = _connect
 
 
-# Start-up: the imports below create some 60,000 objects (Textual, peewee, the models), and the
-# cyclic garbage collector would scan them again and again while they are being created (~40 ms,
-# a fifth of the time to the first frame). It is paused for the imports, and what they created
-# (long-lived: modules, classes, styles) is then moved out of its sight with gc.freeze().
+# Start-up: the imports below create some 50,000 objects (Textual), and the cyclic garbage
+# collector would scan them again and again while they are being created (~40 ms, a fifth of the
+# time to the first frame). It is paused for the imports, and what they created (long-lived:
+# modules, classes, styles) is then moved out of its sight with gc.freeze().
+#
+# The data layer (peewee, the models: ~35 ms of imports) is not imported here: the worker that
+# opens the database imports it (:meth:`OrdersApp._open_database`), while this thread starts
+# the terminal and draws (and waits for Textual's refresh timer, with nothing else to do).
 _collecting = gc.isenabled()
 gc.disable()
 try:
-    _import_peewee_without_psycopg2()
-
     from textual import events
     from textual.app import App
     from textual.binding import Binding, BindingType
@@ -59,8 +61,6 @@ try:
 
     from . import i18n
     from .commands import ScreenCommands
-    from .data import audit
-    from .data.db import open_database
     from .data.errors import OrdersError
     from .i18n import _
 finally:
@@ -176,6 +176,10 @@ class OrdersApp(App[None]):
     def _open_database(self) -> None:
         from textual.worker import get_current_worker
 
+        _import_peewee_without_psycopg2()
+        from .data import audit
+        from .data.db import open_database
+
         audit.set_user(self.user)
         try:
             open_database(self.database_url)
@@ -183,10 +187,7 @@ class OrdersApp(App[None]):
             self._when_mounted(self._database_failed, str(exc))
             return
         if self.home is None:
-            from .settings import load_settings
-
-            settings = load_settings()
-            self.home, self._settings_problems = settings.home, settings.problems
+            self._read_settings()
         try:
             if self.home == "monitor":
                 from .screens.monitor import MonitorScreen
@@ -201,6 +202,21 @@ class OrdersApp(App[None]):
         worker = get_current_worker()
         if not worker.is_cancelled:
             self._when_mounted(self._show_home)
+
+    def _read_settings(self) -> None:
+        """The home screen and the problems of the settings file (no file: the defaults, and
+        no TOML reader to import)."""
+        from .settings import DEFAULT_HOME, load_settings, settings_path
+
+        try:
+            present = settings_path().is_file()
+        except OSError:
+            present = True  # load_settings says what is wrong
+        if present:
+            settings = load_settings()
+            self.home, self._settings_problems = settings.home, settings.problems
+        else:
+            self.home = DEFAULT_HOME
 
     def _when_mounted(self, callback: Any, *args: Any) -> None:
         """From a worker: ``callback(*args)`` on the UI thread once the app is mounted."""

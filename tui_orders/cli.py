@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from . import __version__
+from .launch import HOMES, LANGS, fail, guarded, run_app, user_errors
 
 EXIT_ERROR = 1
 EXIT_DIFFERENCES = 3
@@ -47,31 +46,9 @@ class Context:
         self._opened = True
 
 
-def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(f"tui-orders: {message}", err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn every error into one clear line on stderr and a non-zero exit."""
-    import peewee
-
-    from .data.errors import OrdersError
-
-    try:
-        yield
-    except OrdersError as exc:
-        _fail(str(exc))
-    except peewee.DatabaseError as exc:
-        if os.environ.get("TUI_ORDERS_DEBUG"):
-            raise
-        _fail(f"database error: {exc}".strip())
-    except OSError as exc:
-        if os.environ.get("TUI_ORDERS_DEBUG"):
-            raise
-        name = f" {exc.filename}" if exc.filename else ""
-        _fail(f"{exc.strerror or exc}{':' if name else ''}{name}")
+#: one line on stderr and a non-zero exit; every error of a command made into that
+_fail = fail
+_user_errors = user_errors
 
 
 def _ctx() -> Context:
@@ -92,12 +69,12 @@ def _ctx() -> Context:
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "bg"]),
+    type=click.Choice(LANGS),
     help="Language of the screens (default: from the locale, else English).",
 )
 @click.option(
     "--home",
-    type=click.Choice(["orders", "monitor"]),
+    type=click.Choice(HOMES),
     help="Screen the app opens on (default: the settings file, else orders).",
 )
 @click.version_option(__version__, prog_name="tui-orders")
@@ -116,19 +93,7 @@ def cli(
 
 
 def _run_app(context: Context) -> None:
-    from .app import create_app
-    from .scanner.quiet import protect_terminal_stderr
-
-    # The screen is drawn through fd 2; move it to a fd of its own, so that the camera
-    # scanner can point fd 2 (libzbar's and OpenCV's C-level warnings) at a log file.
-    protect_terminal_stderr()
-
-    app = create_app(
-        database=context.db_option, user=context.user, lang=context.lang, home=context.home
-    )
-    app.run()
-    if app.return_code:
-        sys.exit(app.return_code)
+    run_app(context.db_option, context.user, context.lang, context.home)
 
 
 # --------------------------------------------------------------------------- demo
@@ -503,13 +468,6 @@ cli.add_command(attachments_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    try:
-        cli.main(args=argv, prog_name="tui-orders", standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # the last guard: no traceback reaches the user
-        if os.environ.get("TUI_ORDERS_DEBUG"):
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (TUI_ORDERS_DEBUG=1 shows details)")
+    """The command line (``tui-orders`` runs :func:`tui_orders.launch.main`, which comes here
+    for anything but opening the app)."""
+    guarded(lambda: cli.main(args=argv, prog_name="tui-orders", standalone_mode=True))

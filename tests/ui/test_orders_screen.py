@@ -14,6 +14,7 @@ from tui_orders.app import OrdersApp
 from tui_orders.data import audit, masterdata, orders, queries
 from tui_orders.data.db import close_database, open_database
 from tui_orders.screens.orders import OrdersScreen
+from tui_orders.widgets import order_table
 from tui_orders.widgets.order_summary import OrderSummary
 from tui_orders.widgets.order_table import MAX_ROWS, WINDOW, OrderTable, deadline_class
 
@@ -339,10 +340,43 @@ async def test_window_slides_and_never_holds_everything(
         await settle(pilot)
         assert table.current_row().number == expected[-1]  # type: ignore[union-attr]
         assert table.row_count <= MAX_ROWS
+        assert "order 450 of 450" in state_line(app)
+        # back up from the end past the rows read with End: the position stays known
+        for _ in range(6):
+            await pilot.press("pageup")
+            await settle(pilot)
+        row = table.current_row()
+        assert row is not None
+        assert f"order {expected.index(row.number) + 1} of 450" in state_line(app)
         await pilot.press("home")
         await settle(pilot)
         assert table.current_row().number == expected[0]  # type: ignore[union-attr]
         assert numbers(table) == expected[:WINDOW]
+
+
+def state_line(app: OrdersApp) -> str:
+    return str(app.screen.query_one("#orders-state").render())
+
+
+async def test_after_end_a_list_too_long_to_count_says_how_far_from_the_end(
+    many_orders: tuple[str, list[str]],
+    make_app: Callable[..., OrdersApp],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(order_table, "COUNT_CAP", 200)  # 450 orders: counted as ≥200
+    url, expected = many_orders
+    app = make_app(url)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await home(pilot)
+        assert "order 1 of ≥200" in state_line(app)
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.current_row().number == expected[-1]  # type: ignore[union-attr]
+        assert "order 1 from the end, of ≥200" in state_line(app)
+        for _ in range(3):
+            await pilot.press("up")
+        await settle(pilot)
+        assert "order 4 from the end, of ≥200" in state_line(app)
 
 
 async def test_change_in_another_terminal_shows(

@@ -101,6 +101,11 @@ class OrdersScreen(Screen[None]):
     }
     """
 
+    #: the list has the focus from the start (not the search line, the first focusable
+    #: widget: focusing it and then the list would style both twice on the way to the first
+    #: frame)
+    AUTO_FOCUS = "#orders-table"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="search"),
         Binding("n", "new_order", "New", id="new"),
@@ -166,7 +171,6 @@ class OrdersScreen(Screen[None]):
         return HomePrefetch(marker, first_window())
 
     def on_mount(self) -> None:
-        self.table.focus()
         self.table.start(self._rows_on_screen())
         self._prefetch = None
         self._update_state()

@@ -112,6 +112,8 @@ class _Window:
     offset: int | None
     at_start: bool
     at_end: bool
+    #: rows of the whole list after the window's last one (None: not known, e.g. after Home)
+    after: int | None = None
 
 
 #: what the list shows when it opens: what is still open, by deadline (x clears to every order)
@@ -172,6 +174,8 @@ class OrderTable(DataTable[Text]):
         self._first = first
         self.rows_held: list[OrderRow] = []
         self.window_offset: int | None = 0
+        #: rows of the whole list after the window (None: not known)
+        self.window_after: int | None = None
         self.at_start = True
         self.at_end = True
         #: (count, exact) of the whole filtered list, once counted
@@ -218,16 +222,28 @@ class OrderTable(DataTable[Text]):
         return self.rows_held[self.cursor_row]
 
     def position_hint(self) -> str:
-        """``rows 1-150 of 3,200`` (``of ≥100,000`` when not counted to the end)."""
+        """``order 12 of 3,200`` (``of ≥100,000`` when not counted to the end); after End on
+        a list too long to count, ``order 3 from the end, of ≥100,000``."""
         if not self.rows_held:
             return _("no orders") if self.loaded else _("loading…")
         total = ""
+        exact_total: int | None = None
         if self.total_count is not None:
             n, exact = self.total_count
             total = f"{n:,}" if exact else f"≥{n:,}"
-        position = (
-            "?" if self.window_offset is None else f"{self.window_offset + self.cursor_row + 1:,}"
-        )
+            exact_total = n if exact else None
+        cursor = self.cursor_row
+        if self.window_offset is not None:
+            position = f"{self.window_offset + cursor + 1:,}"
+        elif self.window_after is not None:
+            from_end = self.window_after + len(self.rows_held) - cursor  # 1: the last
+            if exact_total is None:
+                return _("order {n} from the end, of {total}").format(
+                    n=f"{from_end:,}", total=total or "…"
+                )
+            position = f"{exact_total - from_end + 1:,}"
+        else:
+            position = "?"
         return _("order {position} of {total}").format(position=position, total=total or "…")
 
     # ------------------------------------------------------------------ loading
@@ -300,11 +316,12 @@ class OrderTable(DataTable[Text]):
         if not self.rows_held or self.at_start:
             self.load(keep_id=self.current_order_id())
             return
-        q, first, size, offset = (
+        q, first, size, offset, after = (
             self.query_state,
             self.rows_held[0],
             len(self.rows_held),
             self.window_offset,
+            self.window_after,
         )
 
         def work() -> _Window:
@@ -317,7 +334,7 @@ class OrderTable(DataTable[Text]):
             rows = queries.fetch_orders(
                 flt, q.sort, after=anchor, descending=q.descending, limit=size
             )
-            return _Window(rows, offset if before else 0, not before, len(rows) < size)
+            return _Window(rows, offset if before else 0, not before, len(rows) < size, after)
 
         self._request(work, keep_id=self.current_order_id())
         self._count()
@@ -354,7 +371,13 @@ class OrderTable(DataTable[Text]):
         self._count()
 
     def _current_window(self) -> _Window:
-        return _Window(list(self.rows_held), self.window_offset, self.at_start, self.at_end)
+        return _Window(
+            list(self.rows_held),
+            self.window_offset,
+            self.at_start,
+            self.at_end,
+            self.window_after,
+        )
 
     def action_first(self) -> None:
         if self.at_start:
@@ -373,7 +396,8 @@ class OrderTable(DataTable[Text]):
                 self._filter(q), q.sort, descending=not q.descending, limit=WINDOW
             )
             rows.reverse()
-            return _Window(rows, None, len(rows) < WINDOW, True)
+            at_start = len(rows) < WINDOW
+            return _Window(rows, 0 if at_start else None, at_start, True, 0)
 
         self._request(work, last=True)
 
@@ -381,6 +405,7 @@ class OrderTable(DataTable[Text]):
         q = self.query_state
         rows = list(self.rows_held)
         offset, at_start, at_end = self.window_offset, self.at_start, self.at_end
+        after = self.window_after
 
         def work() -> _Window:
             flt = self._filter(q)
@@ -391,14 +416,18 @@ class OrderTable(DataTable[Text]):
                 held = rows + more
                 drop = max(0, len(held) - MAX_ROWS)
                 new_offset = None if offset is None else offset + drop
-                return _Window(held[drop:], new_offset, at_start and drop == 0, len(more) < WINDOW)
+                end = len(more) < WINDOW
+                new_after = 0 if end else (None if after is None else after - len(more))
+                return _Window(held[drop:], new_offset, at_start and drop == 0, end, new_after)
             more = queries.fetch_orders(
                 flt, q.sort, before=rows[0].key, descending=q.descending, limit=WINDOW
             )
             held = more + rows
             start = len(more) < WINDOW
             new_offset = 0 if start else (None if offset is None else offset - len(more))
-            return _Window(held[:MAX_ROWS], new_offset, start, at_end and len(held) <= MAX_ROWS)
+            cut = max(0, len(held) - MAX_ROWS)  # rows dropped at the end
+            new_after = None if after is None else after + cut
+            return _Window(held[:MAX_ROWS], new_offset, start, at_end and cut == 0, new_after)
 
         self._request(work, keep_id=self.current_order_id())
 
@@ -476,6 +505,7 @@ class OrderTable(DataTable[Text]):
         }
         self.rows_held = window.rows
         self.window_offset = window.offset
+        self.window_after = 0 if window.at_end else window.after
         self.at_start = window.at_start
         self.at_end = window.at_end
         self.loaded = True
