@@ -174,6 +174,11 @@ def format_amount(value: Decimal, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
+def format_count(value: int) -> str:
+    """A whole number with the digit grouping of the language (``100,000``, ``100 000``)."""
+    return _localized(f"{value:,}")
+
+
 def format_qty(value: Decimal) -> str:
     """Up to 3 decimals, no trailing zeros (babel's ``#,##0.###``)."""
     if _lang in _SEPARATORS:

@@ -32,7 +32,7 @@ from textual.widgets import DataTable, Header, Static
 from ..data import queries
 from ..data.monitor import MonitorRow, fetch_monitor
 from ..data.risk import DelayCause, render_cause
-from ..i18n import _, format_amount, format_date, format_qty, status_label
+from ..i18n import _, format_amount, format_count, format_date, format_qty, status_label
 from .common import plain, run_db
 
 #: rows per page (one keyset window of the data layer)
@@ -467,8 +467,8 @@ class MonitorScreen(Screen[None]):
             first = sum(count for _start, count in self._earlier) + 1
             parts.append(
                 _("rows {first}–{last}{more}").format(
-                    first=f"{first:,}",
-                    last=f"{first + len(self.rows) - 1:,}",
+                    first=format_count(first),
+                    last=format_count(first + len(self.rows) - 1),
                     more="+" if self.pages and self.pages[-1].next is not None else "",
                 )
             )

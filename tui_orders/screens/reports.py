@@ -43,7 +43,7 @@ from textual.widgets import (
 )
 
 from ..data.errors import OrdersError
-from ..i18n import _, format_amount, format_date, status_label
+from ..i18n import _, format_amount, format_count, format_date, status_label
 from ..report_output import NUMERIC_KINDS, Column
 from ..report_rows import KINDS, Output, ReportParams, report_output, report_title, run_report
 from ..widgets.fields import DateInput, FieldInput
@@ -712,7 +712,7 @@ class ReportsScreen(Screen[None]):
                 0,
                 _(
                     "The table shows the first {shown} of {count} rows; the export has them all."
-                ).format(shown=f"{MAX_TABLE_ROWS:,}", count=f"{len(rows):,}"),
+                ).format(shown=format_count(MAX_TABLE_ROWS), count=format_count(len(rows))),
             )
         self.query_one("#reports-notes", Static).update(Text("\n".join(lines)))
         self._chart_currency = 0

@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 
 from ..data import queries
 from ..data.queries import OPEN_STATUSES, OrderFilter, OrderRow, OrderSort
-from ..i18n import _, format_amount, format_date, status_label
+from ..i18n import _, format_amount, format_count, format_date, status_label
 from ..screens.common import plain, run_db
 
 #: rows fetched at once
@@ -230,18 +230,18 @@ class OrderTable(DataTable[Text]):
         exact_total: int | None = None
         if self.total_count is not None:
             n, exact = self.total_count
-            total = f"{n:,}" if exact else f"≥{n:,}"
+            total = format_count(n) if exact else f"≥{format_count(n)}"
             exact_total = n if exact else None
         cursor = self.cursor_row
         if self.window_offset is not None:
-            position = f"{self.window_offset + cursor + 1:,}"
+            position = format_count(self.window_offset + cursor + 1)
         elif self.window_after is not None:
             from_end = self.window_after + len(self.rows_held) - cursor  # 1: the last
             if exact_total is None:
                 return _("order {n} from the end, of {total}").format(
-                    n=f"{from_end:,}", total=total or "…"
+                    n=format_count(from_end), total=total or "…"
                 )
-            position = f"{exact_total - from_end + 1:,}"
+            position = format_count(exact_total - from_end + 1)
         else:
             position = "?"
         return _("order {position} of {total}").format(position=position, total=total or "…")
