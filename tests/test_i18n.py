@@ -264,3 +264,80 @@ def test_the_command_line_prints_the_data_layer_in_english(
     assert result.exit_code == 1
     assert "tui-orders: no order 'NOPE'" in result.output
     assert i18n.language() == "en"
+
+
+def test_a_stale_master_data_edit_reads_in_bulgarian(db: object, language: object) -> None:
+    """A client, article or tax changed in another terminal meanwhile: the refusal, and the
+    other master-data messages, in Bulgarian; in English as they always were."""
+    from tui_orders.data import masterdata
+    from tui_orders.data.errors import ConflictError, NotFound, ValidationError
+
+    client = masterdata.create_client("Acme Ltd", "EUR")
+    article = masterdata.create_article("A-1", "Widget", "10.00")
+    tax = masterdata.create_tax("ДДС 20%", "20")
+    masterdata.update_client(client.id, vat_id="BG1", expected_version=client.version)
+    masterdata.update_article(article.id, price="11.00", expected_version=article.version)
+    masterdata.update_tax(tax.id, name="ДДС 20 %", expected_version=tax.version)
+    later = (
+        ", откакто го отворихте; нищо не е записано: презаредете го и направете промяната отново"
+    )
+    i18n.set_language("bg")
+    with pytest.raises(ConflictError) as conflict:
+        masterdata.save_client(
+            client.id, name="Acme Ltd", currency="EUR", expected_version=client.version
+        )
+    assert str(conflict.value) == "клиент 'Acme Ltd' е променен от друг терминал" + later
+    with pytest.raises(ConflictError) as conflict:
+        masterdata.add_barcode(article.id, "123", expected_version=article.version)
+    assert str(conflict.value) == "артикул 'A-1' е променен от друг терминал" + later
+    with pytest.raises(ConflictError) as conflict:
+        masterdata.save_tax(tax.id, name="ДДС", rate="20", expected_version=tax.version)
+    assert str(conflict.value) == "данък 'ДДС 20 %' е променен от друг терминал" + later
+    with pytest.raises(ValidationError) as bad:
+        masterdata.create_client("Acme Ltd", "EUR")
+    assert bad.value.message == "клиент с име 'Acme Ltd' вече съществува"
+    with pytest.raises(ValidationError) as bad:
+        masterdata.create_client("  ", "EUR")
+    assert bad.value.message == "име на клиента: задължително поле"
+    with pytest.raises(ValidationError) as bad:
+        masterdata.create_client("Beta", "EURO")
+    assert bad.value.message == "валута: повече от 3 знака"
+    with pytest.raises(NotFound) as missing:
+        masterdata.get_tax("ДДС 9%")
+    assert str(missing.value) == "няма данък 'ДДС 9%'"
+    i18n.set_language("en")  # the English text is the very one it always was
+    with pytest.raises(ConflictError) as conflict:
+        masterdata.save_client(
+            client.id, name="Acme Ltd", currency="EUR", expected_version=client.version
+        )
+    assert str(conflict.value) == (
+        "client 'Acme Ltd' was changed in another terminal since you opened it; nothing was "
+        "saved: reload it and make your change again"
+    )
+    with pytest.raises(ValidationError, match=r"^client name is required$"):
+        masterdata.create_client("  ", "EUR")
+    with pytest.raises(ValidationError, match=r"^currency is longer than 3 characters$"):
+        masterdata.create_client("Beta", "EURO")
+
+
+def test_every_field_named_in_a_text_check_has_a_bulgarian_name() -> None:
+    """masterdata's text check names its field (``_text(value, "client name")``), for
+    orders.py and offers.py too; so does ``_NAMED_BY``: each name has its Bulgarian word, or a
+    Bulgarian message would carry an English one."""
+    from tui_orders.data import masterdata
+
+    names = {what for what, _key in masterdata._NAMED_BY.values()}
+    for path in sorted((PACKAGE / "data").glob("*.py")):
+        if path.name == "bulk.py":  # its own _text, with the path in an import file
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "_text"
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+            ):
+                names.add(str(node.args[1].value))
+    assert {"client name", "currency", "term name", "offer number"} <= names
+    assert sorted(names - bulgarian()) == []

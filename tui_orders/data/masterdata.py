@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..i18n import _
 from . import audit
 from .db import transactional
 from .errors import ConflictError, NotFound, ValidationError
@@ -30,22 +31,33 @@ class AddressInput:
 
 
 def _text(value: object, what: str, *, required: bool = True, max_len: int = 200) -> str:
+    """``value`` stripped; ``what`` names the field in a message: an English msgid (its
+    translation is in ``locale/*/data.po``), orders.py and offers.py use this too."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{what} must be text, not {value!r}")
+        raise ValidationError(
+            _("{what} must be text, not {value!r}").format(what=_(what), value=value)
+        )
     cleaned = value.strip()
     if required and not cleaned:
-        raise ValidationError(f"{what} is required")
+        raise ValidationError(_("{what} is required").format(what=_(what)))
     if len(cleaned) > max_len:
-        raise ValidationError(f"{what} is longer than {max_len} characters")
+        raise ValidationError(
+            _("{what} is longer than {max_len} characters").format(what=_(what), max_len=max_len)
+        )
     return cleaned
 
 
 def check_currency(code: object) -> str:
+    """A currency code in upper case. Its messages are in the current language, as every
+    message of the data layer; the import (bulk.py) puts the path in the file before them, and
+    runs from the command line, in English."""
     text = _text(code, "currency", max_len=3).upper()
     if len(text) != 3 or not text.isalpha():
-        raise ValidationError(f"currency {code!r} must be a three-letter code such as BGN or EUR")
+        raise ValidationError(
+            _("currency {code!r} must be a three-letter code such as BGN or EUR").format(code=code)
+        )
     return text
 
 
@@ -54,11 +66,11 @@ def _check_addresses(addresses: list[AddressInput]) -> list[AddressInput]:
     seen = set()
     for label in labels:
         if label.lower() in seen:
-            raise ValidationError(f"address label {label!r} is used twice")
+            raise ValidationError(_("address label {label!r} is used twice").format(label=label))
         seen.add(label.lower())
     defaults = [a for a in addresses if a.default]
     if len(defaults) > 1:
-        raise ValidationError("only one address can be the default")
+        raise ValidationError(_("only one address can be the default"))
     if addresses and not defaults:  # one of them is always the default
         addresses = [AddressInput(addresses[0].label, addresses[0].text, True), *addresses[1:]]
     return [
@@ -67,7 +79,7 @@ def _check_addresses(addresses: list[AddressInput]) -> list[AddressInput]:
     ]
 
 
-#: model -> (what it is called in a message, the field naming one)
+#: model -> (what it is called in a message: an English msgid, the field naming one)
 _NAMED_BY: dict[Any, tuple[str, str]] = {
     Client: ("client", "name"),
     Article: ("article", "code"),
@@ -85,10 +97,12 @@ def _claim(model: Any, row_id: int, expected_version: int | None) -> Any:
     if query.execute() == 0:
         row = model.get_or_none(model.id == row_id)
         if row is None:
-            raise NotFound(f"no {what} with id {row_id}")
+            raise NotFound(_("no {what} with id {id}").format(what=_(what), id=row_id))
         raise ConflictError(
-            f"{what} {getattr(row, key)!r} was changed in another terminal since you opened "
-            "it; nothing was saved: reload it and make your change again"
+            _(
+                "{what} {name!r} was changed in another terminal since you opened it; nothing "
+                "was saved: reload it and make your change again"
+            ).format(what=_(what), name=getattr(row, key))
         )
     return model.get_by_id(row_id)
 
@@ -105,7 +119,7 @@ def create_client(
     currency = check_currency(currency)
     vat_id = _text(vat_id, "VAT id", required=False, max_len=40)
     if Client.select().where(Client.name == name).exists():
-        raise ValidationError(f"a client named {name!r} already exists")
+        raise ValidationError(_("a client named {name!r} already exists").format(name=name))
     checked = _check_addresses(list(addresses))
     client = Client.create(name=name, currency=currency, vat_id=vat_id)
     for a in checked:
@@ -137,7 +151,7 @@ def update_client(
         name = _text(name, "client name")
         if name != client.name:
             if Client.select().where(Client.name == name, Client.id != client.id).exists():
-                raise ValidationError(f"a client named {name!r} already exists")
+                raise ValidationError(_("a client named {name!r} already exists").format(name=name))
             changes["name"] = (client.name, name)
             client.name = name
     if vat_id is not None:
@@ -173,7 +187,11 @@ def add_address(
 def _add_address(client: Client, label: str, text: str, default: bool) -> Address:
     label = _text(label, "address label", max_len=100)
     if Address.select().where(Address.client == client.id, Address.label == label).exists():
-        raise ValidationError(f"{client.name} already has an address labelled {label!r}")
+        raise ValidationError(
+            _("{client} already has an address labelled {label!r}").format(
+                client=client.name, label=label
+            )
+        )
     has_default = Address.select().where(Address.client == client.id, Address.is_default).exists()
     if default:
         Address.update(is_default=False).where(Address.client == client.id).execute()
@@ -195,7 +213,7 @@ def get_client(ref: int | str | Client) -> Client:
         else query.where(Client.name == ref).first()
     )
     if client is None:
-        raise NotFound(f"no client {ref!r}")
+        raise NotFound(_("no client {ref!r}").format(ref=ref))
     return client
 
 
@@ -206,7 +224,11 @@ def client_address(client: Client, label: str | None) -> Address | None:
         return query.where(Address.is_default).first() or query.order_by(Address.id).first()
     address = query.where(Address.label == label).first()
     if address is None:
-        raise ValidationError(f"client {client.name!r} has no address labelled {label!r}")
+        raise ValidationError(
+            _("client {name!r} has no address labelled {label!r}").format(
+                name=client.name, label=label
+            )
+        )
     return address
 
 
@@ -224,7 +246,7 @@ def create_article(
     unit = _text(unit, "unit", max_len=20)
     value = parse_price(price)
     if Article.select().where(Article.code == code).exists():
-        raise ValidationError(f"an article with code {code!r} already exists")
+        raise ValidationError(_("an article with code {code!r} already exists").format(code=code))
     article = Article.create(code=code, name=name, unit=unit, price=value)
     for barcode in barcodes:
         _add_barcode(article, barcode)
@@ -238,7 +260,11 @@ def _add_barcode(article: Article, code: str) -> Barcode:
     code = _text(code, "barcode", max_len=64)
     holder = Barcode.select(Barcode, Article).join(Article).where(Barcode.code == code).first()
     if holder is not None:
-        raise ValidationError(f"barcode {code} already belongs to article {holder.article.code}")
+        raise ValidationError(
+            _("barcode {code} already belongs to article {article}").format(
+                code=code, article=holder.article.code
+            )
+        )
     return Barcode.create(article=article, code=code)
 
 
@@ -263,7 +289,7 @@ def get_article(ref: int | str | Article) -> Article:
         else query.where(Article.code == ref).first()
     )
     if article is None:
-        raise NotFound(f"no article {ref!r}")
+        raise NotFound(_("no article {ref!r}").format(ref=ref))
     return article
 
 
@@ -278,7 +304,7 @@ def create_tax(name: str, rate: Decimal | str) -> Tax:
     name = _text(name, "tax name", max_len=100)
     value = parse_rate(rate)
     if Tax.select().where(Tax.name == name).exists():
-        raise ValidationError(f"a tax named {name!r} already exists")
+        raise ValidationError(_("a tax named {name!r} already exists").format(name=name))
     tax = Tax.create(name=name, rate=value)
     audit.record("create", "tax", tax.id, changes={"name": name, "rate": value})
     return tax
@@ -294,7 +320,7 @@ def get_tax(ref: int | str | Tax) -> Tax:
         else query.where(Tax.name == ref).first()
     )
     if tax is None:
-        raise NotFound(f"no tax {ref!r}")
+        raise NotFound(_("no tax {ref!r}").format(ref=ref))
     return tax
 
 
@@ -405,7 +431,7 @@ def update_address(
     ``expected_version`` is its client's (the client's version moves on)."""
     address = Address.get_or_none(Address.id == address_id)
     if address is None:
-        raise NotFound(f"no address {address_id}")
+        raise NotFound(_("no address {id}").format(id=address_id))
     _claim(Client, address.client_id, expected_version)
     return _update_address(address, label=label, text=text, default=default)
 
@@ -423,7 +449,9 @@ def _update_address(
                 Address.id != address.id,
             )
             if taken.exists():
-                raise ValidationError(f"the client already has an address labelled {label!r}")
+                raise ValidationError(
+                    _("the client already has an address labelled {label!r}").format(label=label)
+                )
             changes["label"] = (address.label, label)
             address.label = label
     if text is not None and text != address.text:
@@ -445,7 +473,7 @@ def remove_address(address_id: int, *, expected_version: int | None = None) -> N
     ``expected_version`` is its client's (the client's version moves on)."""
     address = Address.get_or_none(Address.id == address_id)
     if address is None:
-        raise NotFound(f"no address {address_id}")
+        raise NotFound(_("no address {id}").format(id=address_id))
     _claim(Client, address.client_id, expected_version)
     _remove_address(address)
 
@@ -456,7 +484,11 @@ def _remove_address(address: Address) -> None:
     address_id = address.id
     used = Order.select().where(Order.address == address.id).count()
     if used:
-        raise ValidationError(f"address {address.label!r} is used by {used} order(s)")
+        raise ValidationError(
+            _("address {label!r} is used by {count} order(s)").format(
+                label=address.label, count=used
+            )
+        )
     client_id = address.client_id
     was_default = address.is_default
     address.delete_instance()
@@ -523,7 +555,9 @@ def save_client(
         else:
             address = Address.get_or_none(Address.id == a.id, Address.client == client.id)
             if address is None:
-                raise NotFound(f"client {client.name!r} has no address {a.id}")
+                raise NotFound(
+                    _("client {name!r} has no address {id}").format(name=client.name, id=a.id)
+                )
             _update_address(address, label=None, text=a.text, default=a.default)
     return client
 
@@ -570,7 +604,9 @@ def update_article(
         if code != article.code:
             taken = Article.select().where(Article.code == code, Article.id != article.id)
             if taken.exists():
-                raise ValidationError(f"an article with code {code!r} already exists")
+                raise ValidationError(
+                    _("an article with code {code!r} already exists").format(code=code)
+                )
             changes["code"] = (article.code, code)
             article.code = code
     if name is not None:
@@ -604,7 +640,9 @@ def remove_barcode(article_id: int, code: str, *, expected_version: int | None =
 def _remove_barcode(article: Article, code: str) -> None:
     barcode = Barcode.get_or_none(Barcode.article == article.id, Barcode.code == code)
     if barcode is None:
-        raise NotFound(f"article {article.code} has no barcode {code}")
+        raise NotFound(
+            _("article {article} has no barcode {code}").format(article=article.code, code=code)
+        )
     barcode.delete_instance()
     audit.record("delete", "barcode", barcode.id, changes={"article": article.code, "code": code})
 
@@ -626,7 +664,7 @@ def save_article(
     the whole edit moves the version on by one."""
     wanted = [b.strip() for b in barcodes if b and b.strip()]
     if len({b for b in wanted}) != len(wanted):
-        raise ValidationError("a barcode is listed twice", "barcodes")
+        raise ValidationError(_("a barcode is listed twice"), "barcodes")
     if article_id is None:
         return create_article(code, name, price, unit=unit, barcodes=wanted)
     article = update_article(
@@ -687,7 +725,7 @@ def update_tax(
         name = _text(name, "tax name", max_len=100)
         if name != tax.name:
             if Tax.select().where(Tax.name == name, Tax.id != tax.id).exists():
-                raise ValidationError(f"a tax named {name!r} already exists")
+                raise ValidationError(_("a tax named {name!r} already exists").format(name=name))
             changes["name"] = (tax.name, name)
             tax.name = name
     value = tax.rate if rate is None else parse_rate(rate)
@@ -698,7 +736,10 @@ def update_tax(
         used = Order.select().where(Order.tax == tax.id).count()
         if used:
             raise ValidationError(
-                f"the rate of a tax used by {used} order(s) cannot change; add a new tax", "rate"
+                _("the rate of a tax used by {count} order(s) cannot change; add a new tax").format(
+                    count=used
+                ),
+                "rate",
             )
         changes["rate"] = (tax.rate, value)
         tax.rate = value

@@ -15,7 +15,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from ..data import masterdata
-from ..data.errors import ValidationError
 from ..data.masterdata import ArticleView
 from ..data.money import format_price, parse_price
 from ..i18n import _, format_amount, format_qty
@@ -86,6 +85,14 @@ class ArticleForm(MasterForm):
         Binding("ctrl+n", "add_barcode", "Add barcode", id="add_barcode"),
         Binding("ctrl+r", "remove_barcode", "Remove barcode", id="remove_barcode"),
     ]
+    # "баркод" holds "код": the barcode before the code
+    ERROR_FIELDS: ClassVar[dict[str, str]] = {
+        "barcode": "barcodes",
+        "price": "price",
+        "unit": "unit",
+        "code": "code",
+    }
+    OTHER_ERRORS: ClassVar[str | None] = "name"
 
     def title_text(self) -> str:
         return _("New article") if self.record_id is None else _("Edit article")
@@ -188,15 +195,3 @@ class ArticleForm(MasterForm):
             expected_version=version,
         )
         return int(article.id)
-
-    def field_of(self, error: ValidationError) -> str | None:
-        text = error.message
-        for word, field_id in (
-            ("barcode", "barcodes"),
-            ("price", "price"),
-            ("unit", "unit"),
-            ("code", "code"),
-        ):
-            if word in text:
-                return field_id
-        return "name"

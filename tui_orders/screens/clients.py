@@ -14,7 +14,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label
 
 from ..data import masterdata
-from ..data.errors import ValidationError
 from ..data.masterdata import AddressEdit, ClientView
 from ..i18n import _
 from .masterform import MasterForm, raises_not, required, rule
@@ -114,6 +113,12 @@ class ClientForm(MasterForm):
         Binding("ctrl+n", "add_address", "Add address", id="add_address"),
         Binding("ctrl+r", "remove_address", "Remove address", id="remove_address"),
     ]
+    ERROR_FIELDS: ClassVar[dict[str, str]] = {
+        "address": "addresses",
+        "currency": "currency",
+        "VAT id": "vat_id",
+    }
+    OTHER_ERRORS: ClassVar[str | None] = "name"
 
     def title_text(self) -> str:
         return _("New client") if self.record_id is None else _("Edit client")
@@ -218,13 +223,3 @@ class ClientForm(MasterForm):
             expected_version=version,
         )
         return int(client.id)
-
-    def field_of(self, error: ValidationError) -> str | None:
-        text = error.message
-        if "address" in text:
-            return "addresses"
-        if "currency" in text:
-            return "currency"
-        if "VAT" in text:
-            return "vat_id"
-        return "name"

@@ -3,7 +3,10 @@ them, Ctrl+S to save (never closing while invalid), Escape to cancel.
 
 A subclass composes its fields with :meth:`field`, loads the record in :meth:`load` (a
 worker), and saves in :meth:`save` (a worker); the data layer's :class:`ValidationError`
-comes back beside the field :meth:`field_of` names.
+comes back beside the field :meth:`field_of` names: the one of its path, else the first of
+:attr:`ERROR_FIELDS` whose word the message has, in English or in the current language (as the
+order's forms find it: :func:`~tui_orders.screens.forms.base.fields_named`), else
+:attr:`OTHER_ERRORS`.
 
 An edited record's ``version`` (:meth:`version_of` the loaded data) goes with the save: when
 another terminal changed the record meanwhile the data layer refuses it
@@ -28,6 +31,7 @@ from textual.widgets import Input, Label
 from ..data.errors import ConflictError, OrdersError, ValidationError
 from ..i18n import _
 from .common import plain, run_db
+from .forms.base import fields_named
 
 
 def rule(check: Callable[[str], bool], message: str) -> Validator:
@@ -107,6 +111,12 @@ class MasterForm(ModalScreen[int | None]):
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
+    #: words of a data-layer message -> the field it is about, the first found wins (English
+    #: words; their translation is looked for too: ``locale/*/data.po``)
+    ERROR_FIELDS: ClassVar[dict[str, str]] = {}
+    #: the field of a message that names none of them (None: under the form)
+    OTHER_ERRORS: ClassVar[str | None] = None
+
     def __init__(self, record_id: int | None = None) -> None:
         super().__init__()
         self.record_id = record_id
@@ -155,7 +165,13 @@ class MasterForm(ModalScreen[int | None]):
 
     def field_of(self, error: ValidationError) -> str | None:
         """Which field a data-layer error belongs to (None: shown under the form)."""
-        return None
+        head = error.path.split(".")[0].split("[")[0]
+        if head.isidentifier() and self.query(f"#{head}-error"):
+            return head
+        for field_id in fields_named(error.message, self.ERROR_FIELDS):
+            if self.query(f"#{field_id}-error"):
+                return field_id
+        return self.OTHER_ERRORS
 
     # -- building blocks ------------------------------------------------------------------
 

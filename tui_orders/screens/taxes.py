@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +12,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from ..data import masterdata
-from ..data.errors import ValidationError
 from ..data.models import Tax
 from ..data.money import normalized, parse_rate
 from ..i18n import _, format_qty
@@ -51,6 +50,10 @@ class TaxValues:
 class TaxForm(MasterForm):
     """New or edited tax."""
 
+    # "the rate of a tax used by ..." comes with the path "rate"
+    ERROR_FIELDS: ClassVar[dict[str, str]] = {"tax rate": "rate"}
+    OTHER_ERRORS: ClassVar[str | None] = "name"
+
     def title_text(self) -> str:
         return _("New tax") if self.record_id is None else _("Edit tax")
 
@@ -85,6 +88,3 @@ class TaxForm(MasterForm):
             self.record_id, name=values.name, rate=values.rate, expected_version=version
         )
         return int(tax.id)
-
-    def field_of(self, error: ValidationError) -> str | None:
-        return "rate" if error.path == "rate" or "rate" in error.message else "name"

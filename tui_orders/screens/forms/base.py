@@ -14,7 +14,7 @@ caller reloads the order.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import on
@@ -32,6 +32,17 @@ from ...widgets.footer import Footer
 from ..common import run_db
 
 R = TypeVar("R")
+
+
+def fields_named(message: str, words: Mapping[str, str]) -> Iterator[str]:
+    """The fields a data-layer message is about, in the order of ``words`` (a word of a
+    message -> the field): those whose English word, or its translation in the current
+    language, is in the message, in any case. The data layer's messages come in the current
+    language (``locale/*/data.po``), or in English when a message has no translation."""
+    text = message.lower()
+    for word, name in words.items():
+        if word.lower() in text or _(word).lower() in text:
+            yield name
 
 
 class FieldRow(Vertical):
@@ -131,7 +142,7 @@ class FormScreen(ModalScreen[R], Generic[R]):
     #: what it returns after a conflict (the caller reloads the order)
     CONFLICT_RESULT: Any = False
     #: words of a service error message -> the field it is about (English; a word is also
-    #: looked for in the current language, through the catalog: ``locale/*/data.po``)
+    #: looked for in the current language, through the catalog: :func:`fields_named`)
     ERROR_FIELDS: ClassVar[dict[str, str]] = {}
 
     def __init__(self) -> None:
@@ -356,12 +367,9 @@ class FormScreen(ModalScreen[R], Generic[R]):
             head = path.split(".")[0].split("[")[0]
             if self.query(f"#m-{head}"):
                 return head
-        text = (exc.message if isinstance(exc, ValidationError) else str(exc)).lower()
-        for word, name in self.ERROR_FIELDS.items():
-            # the data layer's messages come in the current language: its word, or the English
-            # one (a message without a translation)
-            found = word in text or _(word).lower() in text
-            if found and self.query(f"#m-{name}"):
+        text = exc.message if isinstance(exc, ValidationError) else str(exc)
+        for name in fields_named(text, self.ERROR_FIELDS):
+            if self.query(f"#m-{name}"):
                 return name
         return None
 

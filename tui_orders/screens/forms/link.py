@@ -41,6 +41,7 @@ class LinkForm(FormScreen[bool]):
 
     ERROR_FIELDS: ClassVar[dict[str, str]] = {
         "already linked": "number",
+        "linked order number": "number",
         "number": "number",
         "expected date": "expected",
         "expected": "expected",
