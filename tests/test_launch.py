@@ -72,11 +72,15 @@ def test_anything_else_gets_the_command_lines_message(capsys: pytest.CaptureFixt
     assert "Invalid value for '--lang'" in err and "'fr' is not one of 'en', 'bg'" in err
 
 
-def test_an_app_that_cannot_open_its_database_says_why(tmp_path: Any) -> None:
-    code = (
-        "from tui_orders import launch\n"
-        f"launch.main(['--db', {str(tmp_path / 'no' / 'such' / 'dir' / 'x.db')!r}])\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 1
-    assert out.stderr.startswith("tui-orders: ") and "Traceback" not in out.stderr
+def test_an_error_of_the_app_is_one_line_and_a_non_zero_exit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tui_orders.data.errors import DatabaseError
+
+    with pytest.raises(SystemExit) as exit_info, launch.user_errors():
+        raise DatabaseError("cannot open the database: disk I/O error")
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == "tui-orders: cannot open the database: disk I/O error\n"
+    # a bug is not dressed up as a user error
+    with pytest.raises(ValueError), launch.user_errors():
+        raise ValueError("bug")

@@ -69,6 +69,10 @@ finally:
 gc.freeze()
 
 
+#: how long the worker waits for the home screen's first frame before opening the database
+FIRST_FRAME_WAIT = 0.5
+
+
 class OrdersApp(App[None]):
     """tui-orders. The database is opened in a worker; the home screen follows."""
 
@@ -125,6 +129,12 @@ class OrdersApp(App[None]):
         self._mounted = threading.Event()
         self._console_dimensions: tuple[int | None, int | None] | None = None
         self._collect_after_start = False
+        #: set once the home screen's first frame is drawn
+        self._first_frame = threading.Event()
+        #: the database was opened before the home screen was built (not the start-up read)
+        self._database_ready_first = False
+        #: the home screen is pushed
+        self.home_shown = False
 
     def today(self) -> dt.date:
         """Today's date (fixed in tests for deterministic screens)."""
@@ -150,7 +160,7 @@ class OrdersApp(App[None]):
     def _prepare_home(self) -> None:
         """While the worker opens the database: the home screen's styles, parsed now rather
         than when it is mounted (a tenth of the way to its first frame)."""
-        if self.db_ready or self.home == "monitor":
+        if self.db_ready or self.home_shown or self.home == "monitor":
             return
         try:
             from .screens.orders import OrdersScreen
@@ -174,8 +184,29 @@ class OrdersApp(App[None]):
         console.size = console.size
 
     def _open_database(self) -> None:
+        """The worker of start-up: the home screen's first rows, then the database.
+
+        On SQLite the order list's first rows are read with ``sqlite3`` alone
+        (:mod:`tui_orders.data.quickstart`) and drawn first; the ORM is imported and the
+        database opened (checked, migrated) after that frame, not on its way. Otherwise, or
+        when that read cannot be sure of its rows, the database is opened first and the rows
+        read through it.
+        """
         from textual.worker import get_current_worker
 
+        worker = get_current_worker()
+        if self.home is None:
+            self._read_settings()
+        quick = None
+        if self.home != "monitor":
+            from .screens.orders import OrdersScreen
+
+            quick = OrdersScreen.quick_prefetch(self.database_url)
+        if quick is not None:
+            self.home_prefetch = quick
+            self._when_mounted(self._show_home)
+            # the first frame first: the imports below would only share its CPU
+            self._first_frame.wait(FIRST_FRAME_WAIT)
         _import_peewee_without_psycopg2()
         from .data import audit
         from .data.db import open_database
@@ -186,8 +217,10 @@ class OrdersApp(App[None]):
         except OrdersError as exc:
             self._when_mounted(self._database_failed, str(exc))
             return
-        if self.home is None:
-            self._read_settings()
+        if quick is not None:
+            if not worker.is_cancelled:
+                self._when_mounted(self._database_ready)
+            return
         try:
             if self.home == "monitor":
                 from .screens.monitor import MonitorScreen
@@ -199,8 +232,8 @@ class OrdersApp(App[None]):
                 self.home_prefetch = OrdersScreen.prefetch()
         except Exception:  # the screen reads again, and reports what fails then
             self.home_prefetch = None
-        worker = get_current_worker()
         if not worker.is_cancelled:
+            self._database_ready_first = True
             self._when_mounted(self._show_home)
 
     def _read_settings(self) -> None:
@@ -235,6 +268,7 @@ class OrdersApp(App[None]):
 
     def _started(self) -> None:
         """The first frame of the home screen is drawn: collect garbage again."""
+        self._first_frame.set()
         if self._collect_after_start:
             self._collect_after_start = False
             gc.enable()
@@ -246,10 +280,20 @@ class OrdersApp(App[None]):
         self._started()
         self.exit(message=f"tui-orders: {message}", return_code=1)
 
-    def _database_opened(self) -> None:
+    def _database_ready(self) -> None:
+        """The database is open, after the home screen was drawn from the start-up read."""
         from .screens.orders import OrdersScreen
 
         self.db_ready = True
+        for screen in self.screen_stack:
+            if isinstance(screen, OrdersScreen):
+                screen.database_ready()
+
+    def _database_opened(self) -> None:
+        from .screens.orders import OrdersScreen
+
+        self.db_ready = self._database_ready_first
+        self.home_shown = True
         prefetch, self.home_prefetch = self.home_prefetch, None
         for problem in self._settings_problems:
             self.notify(problem, title=_("Settings"), severity="warning", markup=False)
@@ -258,7 +302,7 @@ class OrdersApp(App[None]):
 
             self.push_screen(MonitorScreen(prefetch))
             return
-        self.push_screen(OrdersScreen(prefetch))
+        self.push_screen(OrdersScreen(prefetch, db_open=self.db_ready))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("show_"):

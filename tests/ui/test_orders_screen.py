@@ -56,6 +56,43 @@ async def test_home_opens_on_the_open_orders_by_deadline(
         assert roles["markup"] in numbers(table)
 
 
+@pytest.mark.parametrize("quick", [True, False])
+async def test_home_is_drawn_from_the_start_up_read_then_the_database_opens(
+    seeded_sqlite: tuple[str, dict[str, str]],
+    make_app: Callable[..., OrdersApp],
+    monkeypatch: pytest.MonkeyPatch,
+    quick: bool,
+) -> None:
+    """The first rows come from the read without the ORM (or, when it cannot be made, from the
+    database opened first); either way the list, the pane and the count end up the same."""
+    url, roles = seeded_sqlite
+    reads: list[Any] = []
+    original = OrdersScreen.quick_prefetch
+
+    def spy(db_url: str | None) -> Any:
+        result = original(db_url) if quick else None
+        reads.append(result)
+        return result
+
+    monkeypatch.setattr(OrdersScreen, "quick_prefetch", staticmethod(spy))
+    app = make_app(url)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await home(pilot, every_order=False)
+        assert len(reads) == 1
+        if quick:
+            assert reads[0] is not None
+            assert [r.number for r in reads[0].window.rows] == [roles["late"], roles["soon"]]
+        screen = app.screen
+        assert isinstance(screen, OrdersScreen) and screen.db_open and app.db_ready
+        assert numbers(table) == [roles["late"], roles["soon"]]
+        await wait_for(pilot, lambda: "order 1 of 2" in state_line(app))
+        summary = screen.query_one(OrderSummary)  # read once the database is open
+        await wait_for(pilot, lambda: (summary.order or {}).get("number") == roles["late"])
+        await pilot.press("down")
+        await settle(pilot)
+        assert "order 2 of 2" in state_line(app)
+
+
 def cells(table: OrderTable) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 

@@ -7,7 +7,6 @@ SQLite or PostgreSQL database late, from configuration (never at import time).
 from __future__ import annotations
 
 import functools
-import os
 import random
 import sqlite3
 import time
@@ -20,12 +19,14 @@ import peewee
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
 from ..i18n import _
+from .dbpath import ENV_DB as ENV_DB
+from .dbpath import default_db_path as default_db_path
+from .dbpath import resolve_db_url
 from .errors import DatabaseError
 
 #: What every model is bound to; :func:`open_database` initializes it.
 database = DatabaseProxy()
 
-ENV_DB = "TUI_ORDERS_DB"
 #: How long a writer waits for another terminal's transaction before retrying (ms).
 BUSY_TIMEOUT_MS = 10_000
 #: How often a write transaction that lost a lock race is run again before the user hears of it.
@@ -38,23 +39,6 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -64_000,
 }
-
-
-def default_db_path() -> Path:
-    """The database file in the user's data directory (created on first use)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("tui-orders", appauthor=False)) / "orders.db"
-
-
-def resolve_db_url(option: str | None = None) -> str:
-    """Configuration order: ``--db``, then ``$TUI_ORDERS_DB``, then the user data directory."""
-    if option:
-        return option
-    env = os.environ.get(ENV_DB)
-    if env:
-        return env
-    return str(default_db_path())
 
 
 def make_database(url: str) -> Database:

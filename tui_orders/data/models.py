@@ -30,6 +30,15 @@ from peewee import (
 )
 
 from .db import database
+from .kinds import (
+    DeliveryKind,
+    DocumentKind,
+    DocumentType,
+    LinkKind,
+    LinkStatus,
+    OrderStatus,
+    PayStatus,
+)
 from .money import MONEY_PLACES, PRICE_PLACES, QTY_PLACES, RATE_PLACES, ZERO
 
 
@@ -81,53 +90,6 @@ def RateField(**kwargs: Any) -> ScaledDecimalField:
 def from_scaled(value: Any, places: int) -> Decimal:
     """Turn an integer read straight from SQL (``SUM`` of a scaled column) into a Decimal."""
     return Decimal(int(value or 0)).scaleb(-places)
-
-
-class OrderStatus(StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    READY = "ready"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-class PayStatus(StrEnum):
-    """Financial status of an order, a payment term or a financial document."""
-
-    UNPAID = "unpaid"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-
-
-class DocumentKind(StrEnum):
-    """What the order was created from."""
-
-    CONTRACT = "contract"
-    OFFER = "offer"
-    OTHER = "other"
-
-
-class DocumentType(StrEnum):
-    PROFORMA = "proforma"
-    INVOICE = "invoice"
-    FOREIGN_INVOICE = "foreign_invoice"
-
-
-class DeliveryKind(StrEnum):
-    SALE = "sale"
-    SHIPMENT = "shipment"
-
-
-class LinkKind(StrEnum):
-    PRODUCTION = "production"
-    PURCHASE = "purchase"
-
-
-class LinkStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 CURRENCIES = ("BGN", "EUR", "USD", "GBP", "CHF", "RON", "TRY", "PLN", "CZK", "HUF", "RSD", "MKD")

@@ -9,63 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from peewee import Tuple, fn
 
 from .models import AuditLog, Client, Order, OrderStatus
-from .money import format_money, percent
+from .money import format_money
 
+# the rows and filters live in .rows (no ORM: the start-up read uses them too); named here too
+from .rows import OPEN_STATUSES as OPEN_STATUSES
+from .rows import OrderFilter as OrderFilter
+from .rows import OrderRow as OrderRow
+from .rows import OrderSort as OrderSort
 
-class OrderSort(StrEnum):
-    DEADLINE = "deadline"
-    NUMBER = "number"
-    CREATED = "created"
-
-
-OPEN_STATUSES = tuple(
-    s.value for s in (OrderStatus.NEW, OrderStatus.IN_PROGRESS, OrderStatus.READY)
-)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFilter:
-    """What the operator narrowed the list to; empty means everything."""
-
-    statuses: tuple[str, ...] = ()
-    financial: tuple[str, ...] = ()
-    client_ids: tuple[int, ...] | None = None  # None: any client
-    deadline_from: dt.date | None = None
-    deadline_to: dt.date | None = None
-    #: typed search: an order-number prefix, or part of a client's name (any case, any script)
-    search: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRow:
-    """One line of the order list."""
-
-    id: int
-    number: str
-    client: str
-    created: dt.date
-    deadline: dt.date
-    status: str
-    financial_status: str
-    currency: str
-    total: Decimal
-    paid: Decimal
-    delivered_pct: Decimal
-    version: int
-    key: tuple[Any, int] = field(compare=False)
-
-    @property
-    def paid_pct(self) -> Decimal:
-        """Paid as a percentage of the total (over 100 when overpaid)."""
-        return percent(self.paid, self.total)
+#: no filter: every order
+EVERYTHING = OrderFilter()
 
 
 def _sort_field(sort: OrderSort) -> Any:
@@ -125,7 +83,7 @@ def _filtered(query: Any, flt: OrderFilter, *, counting: bool = False) -> Any:
 
 
 def fetch_orders(
-    flt: OrderFilter = OrderFilter(),
+    flt: OrderFilter = EVERYTHING,
     sort: OrderSort = OrderSort.DEADLINE,
     *,
     after: tuple[Any, int] | None = None,
@@ -179,7 +137,7 @@ def fetch_orders(
     return rows
 
 
-def count_orders(flt: OrderFilter = OrderFilter(), cap: int = 100_000) -> tuple[int, bool]:
+def count_orders(flt: OrderFilter = EVERYTHING, cap: int = 100_000) -> tuple[int, bool]:
     """How many orders the filter keeps, counting at most ``cap`` (a count of a million rows
     costs more than a key press may); returns ``(count, exact)``."""
     inner = _filtered(Order.select(Order.id), flt, counting=True).limit(cap + 1)

@@ -3,9 +3,10 @@
 A new, empty database gets the current schema at once and is stamped with
 :data:`SCHEMA_VERSION`. An older database runs each migration above its version, in order,
 each in its own transaction, under a lock so that two terminals opening it at the same moment
-migrate it once. To change the schema later: change the models, bump ``SCHEMA_VERSION`` and
-add ``MIGRATIONS[new_version]``, a function that takes the database and brings an existing
-database from the version before to the new one (``playhouse.migrate`` helps).
+migrate it once. To change the schema later: change the models, bump ``SCHEMA_VERSION`` (in
+:mod:`.version`) and add ``MIGRATIONS[new_version]``, a function that takes the database and
+brings an existing database from the version before to the new one (``playhouse.migrate``
+helps).
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from .models import (
     SchemaVersion,
     Tax,
 )
-
-SCHEMA_VERSION = 3
+from .version import SCHEMA_VERSION
 
 
 def _add_version(db: Database, table: str) -> None:

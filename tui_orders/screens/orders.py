@@ -9,6 +9,7 @@ something, the window and the pane are read again, the cursor staying on the sam
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import ModuleType
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -18,12 +19,18 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
-from ..data import queries
-from ..data.queries import OrderSort
+from ..data.rows import OPEN_STATUSES, OrderSort
 from ..i18n import _, format_date, status_label
 from ..widgets.footer import Footer
 from ..widgets.order_summary import OrderSummary
-from ..widgets.order_table import ListQuery, OrderTable, _Window, first_window
+from ..widgets.order_table import (
+    INITIAL_QUERY,
+    WINDOW,
+    ListQuery,
+    OrderTable,
+    _Window,
+    first_window,
+)
 from .common import run_db, set_breakpoint_classes
 
 #: seconds of quiet typing before the search reloads the list
@@ -35,6 +42,14 @@ SORT_WORDS = {
     OrderSort.NUMBER: "number",
     OrderSort.CREATED: "created",
 }
+
+
+def _queries() -> ModuleType:
+    """The list queries (peewee), imported on first use: building the home screen needs none
+    of them, and its first rows come from :mod:`tui_orders.data.quickstart` at start-up."""
+    from ..data import queries
+
+    return queries
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +134,14 @@ class OrdersScreen(Screen[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, prefetch: HomePrefetch | None = None) -> None:
+    def __init__(self, prefetch: HomePrefetch | None = None, *, db_open: bool = True) -> None:
+        """``prefetch``: the first rows, read ahead. ``db_open`` False: they come from the
+        start-up read (:meth:`quick_prefetch`) and the database is still being opened; the
+        app calls :meth:`database_ready` once it is, and what needs it waits until then."""
         super().__init__()
         self._prefetch = prefetch
+        #: the database is open (the pane, counting, polling, the actions can use it)
+        self.db_open = db_open
         # set before the Header watches it (setting it in on_mount races the Header's mount)
         self.sub_title = _("Orders")
         self._search_timer: Timer | None = None
@@ -167,15 +187,45 @@ class OrdersScreen(Screen[None]):
     @staticmethod
     def prefetch() -> HomePrefetch:
         """Read what the screen shows first (database calls: run it in a worker)."""
-        marker = queries.change_marker()
+        marker = _queries().change_marker()
         return HomePrefetch(marker, first_window())
+
+    @staticmethod
+    def quick_prefetch(url: str | None) -> HomePrefetch | None:
+        """What the screen shows first, read at start-up without the ORM
+        (:mod:`tui_orders.data.quickstart`), or None when it cannot be read that way."""
+        from ..data.quickstart import first_open_orders
+
+        if ListQuery(statuses=OPEN_STATUSES) != INITIAL_QUERY:  # pragma: no cover - guard
+            return None
+        read = first_open_orders(url, WINDOW)
+        if read is None:
+            return None
+        marker, rows = read
+        return HomePrefetch(marker, _Window(rows, 0, True, len(rows) < WINDOW))
 
     def on_mount(self) -> None:
         self.table.start(self._rows_on_screen())
         self._prefetch = None
         self._update_state()
+        if self.db_open:
+            self._start_polling()
+
+    def database_ready(self) -> None:
+        """The database is open (after a start from :meth:`quick_prefetch`)."""
+        if self.db_open:
+            return
+        self.db_open = True
+        self._start_polling()
+        if self._painted:
+            self.table.count_now()
+            if self.table.loaded:
+                self.summary.show(self.table.current_order_id())
+        self.refresh_bindings()
+
+    def _start_polling(self) -> None:
         if self._marker is None:
-            run_db(self, queries.change_marker, self._marker_read, group="orders-poll")
+            run_db(self, _queries().change_marker, self._marker_read, group="orders-poll")
         poll = float(getattr(self.app, "poll_seconds", 2.0) or 0)
         if poll > 0:
             self.set_interval(poll, self._poll)
@@ -234,7 +284,7 @@ class OrdersScreen(Screen[None]):
 
     def on_order_table_order_highlighted(self, event: OrderTable.OrderHighlighted) -> None:
         # before the first frame, the pane waits (its reading would only slow that frame down)
-        if self._painted:
+        if self._painted and self.db_open:
             self.summary.show(event.order_id)
         # the Footer redraws on a bindings refresh: only when Open/Edit change state
         if (event.order_id is not None) != self._had_order:
@@ -245,8 +295,8 @@ class OrdersScreen(Screen[None]):
         """The work that would only have delayed the first frame: the rest of the list's
         first window, counting it, the order under the cursor in the pane."""
         self._painted = True
-        self.table.first_frame_drawn()
-        if self.table.loaded:
+        self.table.first_frame_drawn(count=self.db_open)
+        if self.table.loaded and self.db_open:
             self.summary.show(self.table.current_order_id())
 
     def on_order_table_window_changed(self, event: OrderTable.WindowChanged) -> None:
@@ -302,6 +352,8 @@ class OrdersScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.db_open and action != "quit":
+            return None  # greyed out for the moment the database takes to open
         if action in ("edit_order", "open_order"):
             return self.table.current_order_id() is not None or None
         if action == "clear_filters":
@@ -341,7 +393,7 @@ class OrdersScreen(Screen[None]):
 
     def action_open_order(self) -> None:
         order_id = self.table.current_order_id()
-        if order_id is None:
+        if order_id is None or not self.db_open:
             return
         try:
             from .order import OrderScreen
@@ -402,7 +454,7 @@ class OrdersScreen(Screen[None]):
         self._polling = True
         run_db(
             self,
-            queries.change_marker,
+            _queries().change_marker,
             self._marker_read,
             failed=lambda exc: self._poll_failed(),
             group="orders-poll",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from types import ModuleType
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -19,8 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ..data import queries
-from ..data.queries import OPEN_STATUSES, OrderFilter, OrderRow, OrderSort
+from ..data.rows import OPEN_STATUSES, OrderFilter, OrderRow, OrderSort
 from ..i18n import _, format_amount, format_count, format_date, status_label
 from ..screens.common import plain, run_db
 
@@ -34,6 +34,14 @@ EDGE = 40
 COUNT_CAP = 100_000
 
 CLOSED_STATUSES = ("closed", "cancelled")
+
+
+def _queries() -> ModuleType:
+    """The list queries (peewee), imported on first use: building the home screen needs none
+    of them, and its first rows come from :mod:`tui_orders.data.quickstart` at start-up."""
+    from ..data import queries
+
+    return queries
 
 
 #: terminals narrower than this get the compact list
@@ -75,7 +83,7 @@ class ListQuery:
         return OrderFilter(
             statuses=self.statuses,
             financial=self.financial,
-            client_ids=tuple(queries.clients_matching(client)) if client else None,
+            client_ids=tuple(_queries().clients_matching(client)) if client else None,
             deadline_from=self.deadline_from,
             deadline_to=self.deadline_to,
             search=self.search.strip(),
@@ -122,7 +130,7 @@ INITIAL_QUERY = ListQuery(statuses=OPEN_STATUSES)
 
 def first_window(query: ListQuery = INITIAL_QUERY) -> _Window:
     """The first rows of ``query`` (database calls: run it in a worker)."""
-    rows = queries.fetch_orders(
+    rows = _queries().fetch_orders(
         query.order_filter(), query.sort, descending=query.descending, limit=WINDOW
     )
     return _Window(rows, 0, True, len(rows) < WINDOW)
@@ -269,12 +277,18 @@ class OrderTable(DataTable[Text]):
         self._show(window, None, first_rows=rows_on_screen or self.app.size.height)
         self._count_pending = True
 
-    def first_frame_drawn(self) -> None:
+    def first_frame_drawn(self, *, count: bool = True) -> None:
         """After :meth:`start`: the rest of the first window, and counting (which may take a
-        while on a big database), once the first rows are on screen."""
+        while on a big database), once the first rows are on screen. ``count`` False: the
+        database is not open yet; :meth:`count_now` counts once it is."""
         pending, self._pending_rows = self._pending_rows, None
         if pending is not None:
             self._add_later(*pending)
+        if count:
+            self.count_now()
+
+    def count_now(self) -> None:
+        """Count the first window's list, if that is still to do."""
         if self._count_pending:
             self._count_pending = False
             self._count()
@@ -286,7 +300,7 @@ class OrderTable(DataTable[Text]):
         q = self.query_state
 
         def work() -> _Window:
-            rows = queries.fetch_orders(
+            rows = _queries().fetch_orders(
                 self._filter(q), q.sort, descending=q.descending, limit=WINDOW
             )
             return _Window(rows, 0, True, len(rows) < WINDOW)
@@ -299,7 +313,7 @@ class OrderTable(DataTable[Text]):
         self.total_count = None
 
         def work() -> tuple[int, bool]:
-            return queries.count_orders(self._filter(q), cap=COUNT_CAP)
+            return _queries().count_orders(self._filter(q), cap=COUNT_CAP)
 
         def done(result: tuple[int, bool]) -> None:
             if q == self.query_state:
@@ -327,11 +341,11 @@ class OrderTable(DataTable[Text]):
         def work() -> _Window:
             flt = self._filter(q)
             # the key before the window: the window then starts where it did
-            before = queries.fetch_orders(
+            before = _queries().fetch_orders(
                 flt, q.sort, before=first.key, descending=q.descending, limit=1
             )
             anchor = before[0].key if before else None
-            rows = queries.fetch_orders(
+            rows = _queries().fetch_orders(
                 flt, q.sort, after=anchor, descending=q.descending, limit=size
             )
             return _Window(rows, offset if before else 0, not before, len(rows) < size, after)
@@ -350,7 +364,7 @@ class OrderTable(DataTable[Text]):
             number = get_order(order_id).number
             found = [
                 r
-                for r in queries.fetch_orders(
+                for r in _queries().fetch_orders(
                     replace(flt, search=number), q.sort, descending=q.descending, limit=20
                 )
                 if r.id == order_id
@@ -358,10 +372,10 @@ class OrderTable(DataTable[Text]):
             if not found:  # filtered out: the list stays as it was
                 return self._current_window()
             key = found[0].key
-            above = queries.fetch_orders(
+            above = _queries().fetch_orders(
                 flt, q.sort, before=key, descending=q.descending, limit=WINDOW // 2
             )
-            below = queries.fetch_orders(
+            below = _queries().fetch_orders(
                 flt, q.sort, after=key, descending=q.descending, limit=WINDOW
             )
             rows = [*above, found[0], *below]
@@ -392,7 +406,7 @@ class OrderTable(DataTable[Text]):
         q = self.query_state
 
         def work() -> _Window:
-            rows = queries.fetch_orders(
+            rows = _queries().fetch_orders(
                 self._filter(q), q.sort, descending=not q.descending, limit=WINDOW
             )
             rows.reverse()
@@ -410,7 +424,7 @@ class OrderTable(DataTable[Text]):
         def work() -> _Window:
             flt = self._filter(q)
             if forward:
-                more = queries.fetch_orders(
+                more = _queries().fetch_orders(
                     flt, q.sort, after=rows[-1].key, descending=q.descending, limit=WINDOW
                 )
                 held = rows + more
@@ -419,7 +433,7 @@ class OrderTable(DataTable[Text]):
                 end = len(more) < WINDOW
                 new_after = 0 if end else (None if after is None else after - len(more))
                 return _Window(held[drop:], new_offset, at_start and drop == 0, end, new_after)
-            more = queries.fetch_orders(
+            more = _queries().fetch_orders(
                 flt, q.sort, before=rows[0].key, descending=q.descending, limit=WINDOW
             )
             held = more + rows
