@@ -224,3 +224,30 @@ async def test_tax_create_and_edit(
         await pilot.press("f2")
         await pilot.pause()
         assert type(app.screen).__name__ == "OrdersScreen"
+
+
+async def test_a_taken_name_with_a_field_word_in_it_is_shown_beside_the_name(
+    seeded_sqlite: tuple[str, dict[str, str]], make_app: Callable[..., OrdersApp]
+) -> None:
+    """The message quotes the typed name; a word of it ("Address", "Currency") is not taken
+    for the field the message is about."""
+    from tui_orders.data import masterdata
+    from tui_orders.data.db import close_database, open_database
+
+    open_database(seeded_sqlite[0])
+    try:
+        masterdata.create_client("Address Currency Ltd", "EUR")
+    finally:
+        close_database()
+    app = make_app(seeded_sqlite[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "f3")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientForm)
+        await type_text(pilot, "Address Currency Ltd")
+        app.screen.query_one("#currency", Input).value = "EUR"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientForm)
+        assert errors(app) == {"name": "a client named 'Address Currency Ltd' already exists"}

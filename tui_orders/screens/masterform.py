@@ -168,7 +168,13 @@ class MasterForm(ModalScreen[int | None]):
         head = error.path.split(".")[0].split("[")[0]
         if head.isidentifier() and self.query(f"#{head}-error"):
             return head
-        for field_id in fields_named(error.message, self.ERROR_FIELDS):
+        # what the operator typed is quoted in the message: a client named "Address Co" is
+        # not an error about addresses
+        message = error.message
+        for typed in sorted({i.value.strip() for i in self.query(Input)}, key=len, reverse=True):
+            if typed:
+                message = message.replace(typed, " ")
+        for field_id in fields_named(message, self.ERROR_FIELDS):
             if self.query(f"#{field_id}-error"):
                 return field_id
         return self.OTHER_ERRORS
