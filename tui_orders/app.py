@@ -319,6 +319,11 @@ class OrdersApp(App[None]):
         """Back to the home screen, then ``screen`` over it (None: stay on the home screen)."""
         if screen is not None and isinstance(self.screen, screen):
             return
+        for open_screen in self.screen_stack[2:]:
+            # an order still saving the codes scanned into it: they are saved first
+            wait = getattr(open_screen, "after_pending_scans", None)
+            if wait is not None and wait(lambda: self._go_to(screen)):
+                return
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if screen is not None and not isinstance(self.screen, screen):  # not the home screen

@@ -252,6 +252,60 @@ async def test_back_right_after_a_burst_saves_the_scans_first(
         }
 
 
+@pytest.mark.parametrize("key", ["f2", "f3"])
+async def test_another_screen_right_after_a_burst_saves_the_scans_first(
+    seeded_sqlite: tuple[str, dict[str, str]],
+    make_app: Callable[..., OrdersApp],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+) -> None:
+    """F2 (the list) or F3 (clients) while scans are still being saved: they are saved, then
+    the screen changes."""
+    from tui_orders.data import scanning as scanning_service
+    from tui_orders.screens.clients import ClientsScreen
+    from tui_orders.screens.orders import OrdersScreen
+
+    slow_scan = scanning_service.scan_into_order
+
+    def slow(*args: Any) -> Any:
+        time.sleep(0.2)  # a busy database: the scans are still being saved at F2
+        return slow_scan(*args)
+
+    monkeypatch.setattr(scanning_service, "scan_into_order", slow)
+    url, roles = seeded_sqlite
+    audit.set_user("tester")
+    open_database(url)
+    order_id = Order.get(Order.number == roles["soon"]).id
+    close_database()
+    app = make_app(url, poll_seconds=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):  # the home screen, the database open
+            await pilot.pause()
+            if isinstance(app.screen, OrdersScreen) and app.db_ready:
+                break
+        await settle(pilot)
+        screen = OrderScreen(order_id)
+        app.push_screen(screen)
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        burst(app, f"{BOLT}\n{PUMP}\n{BOLT}\n")
+        await pilot.press("escape", key)  # leave scan mode, then another screen, at once
+        await settle(pilot)
+        assert not screen.is_attached
+        assert isinstance(app.screen, OrdersScreen if key == "f2" else ClientsScreen)
+    open_database(url)
+    try:
+        assert items(roles["soon"]) == {
+            "CBL-1": Decimal(40),
+            "BLT-1": Decimal(2),
+            "PMP-1": Decimal(1),
+        }
+    finally:
+        close_database()
+        audit.set_user(None)
+
+
 async def test_a_wrong_check_digit_is_a_misread(
     seeded_sqlite: tuple[str, dict[str, str]], make_app: Callable[..., OrdersApp]
 ) -> None:

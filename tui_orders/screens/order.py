@@ -733,10 +733,16 @@ class OrderScreen(Screen[None]):
     # ------------------------------------------------------------------ navigation
 
     def action_back(self) -> None:
-        if self._scan_queue or self._scan_running:
-            self._scan_close_when_done = True  # the scans already typed are saved first
-            return
-        self.dismiss(None)
+        if not self.after_pending_scans(lambda: self.dismiss(None)):
+            self.dismiss(None)
+
+    def after_pending_scans(self, then: Callable[[], object]) -> bool:
+        """Leaving the order (Back, or F2-F5 to another screen): ``then()`` once the scans
+        already typed are saved (True), or False when none is waiting (``then`` not called)."""
+        if not (self._scan_queue or self._scan_running):
+            return False
+        self._scan_then = then
+        return True
 
     def action_reload(self) -> None:
         self.load()
@@ -861,6 +867,9 @@ class OrderScreen(Screen[None]):
     #: how often one scan is tried again after another terminal changed the order meanwhile
     _SCAN_RETRIES = 3
 
+    #: what to do once the scans waiting are saved (Back or F2-F5 pressed meanwhile)
+    _scan_then: Callable[[], object] | None = None
+
     def _scan_init(self) -> None:
         self._scan_bar: ScanBar | None = None
         self._scanning = False  # scan mode is on
@@ -871,7 +880,7 @@ class OrderScreen(Screen[None]):
         self._scan_dirty = False  # saved scans not shown yet
         self._scan_version: int | None = None  # the version the last scan left
         self._scan_highlight: int | None = None  # the item row of the last scan
-        self._scan_close_when_done = False  # Back was pressed while scans were being saved
+        self._scan_then = None
 
     async def action_scan(self) -> None:
         if self.current_tab != "items":
@@ -953,8 +962,9 @@ class OrderScreen(Screen[None]):
             return
         self._busy = False
         self.refresh_bindings()
-        if self._scan_close_when_done and not self._scan_paused:
-            self.dismiss(None)
+        if self._scan_then is not None and not self._scan_paused:
+            then, self._scan_then = self._scan_then, None
+            then()
             return
         if self._scan_dirty:
             self._scan_dirty = False
