@@ -236,6 +236,22 @@ async def test_create_edit_confirm_offer_by_keyboard(
         assert isinstance(order_screen, OrderScreen)
         header = str(order_screen.query_one("#order-header", Static).content)
         assert order.number in header and f"from offer {offer.number}" in header
+        # ---- its Related tab lists the offer; Enter opens it (read-only: confirmed)
+        await order_screen.action_show_tab("related")
+        await settle(pilot)
+        related = order_screen.query_one("#related-table", DataTable)
+        keys = [
+            related.coordinate_to_cell_key((n, 0)).row_key.value for n in range(related.row_count)
+        ]
+        related.move_cursor(row=keys.index(f"offer:{offer.id}"))
+        await press(pilot, "enter")
+        offer_form = app.screen
+        assert isinstance(offer_form, OfferForm) and offer_form.read_only
+        assert offer_form.offer_id == offer.id
+        state = str(offer_form.query_one("#offer-state", Static).content)
+        assert f"became order {order.number}" in state
+        await press(pilot, "escape")
+        assert app.screen is order_screen
         await press(pilot, "escape")
         assert app.screen is screen
 

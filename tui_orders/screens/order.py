@@ -1195,7 +1195,7 @@ class OrderScreen(Screen[None]):
             return True if v.items and not v.cancelled else None
         row = self._related_row()
         if action == "edit_related":
-            return True if row is not None and row[0] == "link" else None
+            return True if row is not None and row[0] in ("link", "offer") else None
         if action == "cancel_delivery":
             live = {d.id for d in v.deliveries if not d.cancelled}
             return True if row is not None and row[0] == "delivery" and row[1] in live else None
@@ -1224,9 +1224,15 @@ class OrderScreen(Screen[None]):
         self._open_form("link")
 
     def action_edit_related(self) -> None:
+        """Enter or ``e`` on a Related row: a linked order's form, or the offer the order was
+        made from (read-only once confirmed, as in the offers list)."""
         row = self._related_row()
         if row is not None and row[0] == "link":
             self._open_form("link", link_id=row[1])
+        elif row is not None and row[0] == "offer":
+            from .offer_form import OfferForm
+
+            self.app.push_screen(OfferForm(row[1]), self._after_form)
 
     def action_cancel_delivery(self) -> None:
         row = self._related_row()
