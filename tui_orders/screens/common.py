@@ -97,3 +97,81 @@ def _report(app: App[Any], exc: OrdersError, failed: Callable[[OrdersError], Any
 
     title = _("Changed in another terminal") if isinstance(exc, ConflictError) else _("Not saved")
     app.notify(str(exc), title=title, severity="error", markup=False, timeout=8)
+
+
+def marker_moved(since: int | None) -> tuple[int, bool]:
+    """(In a worker) the change marker, and whether it moved since ``since`` (None: not read
+    yet, so nothing to compare with)."""
+    from ..data.queries import change_marker
+
+    marker = change_marker()
+    return marker, since is not None and marker != since
+
+
+class ChangeWatch:
+    """A screen's live refresh: what another terminal saved shows within ``app.poll_seconds``.
+
+    Every period a worker runs ``changed(marker)`` (default :func:`marker_moved`: the newest
+    audit entry, one indexed ``MAX(id)``, and whether it moved since the screen's rows were
+    read); when it says so, ``reload()`` runs if the screen is on top, else the screen is
+    ``stale`` and reloads when it is shown again (:meth:`take_stale`). One read at a time.
+    The screen keeps :attr:`marker` to the one read with its rows.
+    """
+
+    def __init__(
+        self,
+        screen: Screen[Any],
+        reload: Callable[[], object],
+        *,
+        group: str,
+        changed: Callable[[int | None], tuple[int, bool]] = marker_moved,
+        marker: int | None = None,
+    ) -> None:
+        self.screen = screen
+        self.reload = reload
+        self.group = group
+        self.changed = changed
+        #: the newest audit entry when the screen's rows were read (None: not read yet)
+        self.marker = marker
+        #: something changed while another screen was on top
+        self.stale = False
+        self._reading = False
+
+    def start(self) -> None:
+        """Poll every ``app.poll_seconds`` (0: never)."""
+        seconds = float(getattr(self.screen.app, "poll_seconds", 2.0) or 0)
+        if seconds > 0:
+            self.screen.set_interval(seconds, self.poll)
+
+    def poll(self) -> None:
+        if self._reading:
+            return
+        self._reading = True
+        since = self.marker
+        run_db(
+            self.screen,
+            lambda: self.changed(since),
+            self._read,
+            failed=lambda _exc: self._failed(),
+            group=self.group,
+        )
+
+    def take_stale(self) -> bool:
+        """Whether the screen missed a change while covered (and forget it)."""
+        stale, self.stale = self.stale, False
+        return stale
+
+    def _failed(self) -> None:
+        self._reading = False
+
+    def _read(self, result: tuple[int, bool]) -> None:
+        self._reading = False
+        marker, changed = result
+        if self.marker is None or marker > self.marker:
+            self.marker = marker
+        if not changed:
+            return
+        if self.screen.app.screen is self.screen:
+            self.reload()
+        else:
+            self.stale = True

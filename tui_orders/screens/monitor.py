@@ -29,11 +29,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from ..data import queries
 from ..data.monitor import MonitorRow, fetch_monitor
 from ..data.risk import DelayCause, render_cause
 from ..i18n import _, format_amount, format_count, format_date, format_qty, status_label
-from .common import plain, run_db
+from .common import ChangeWatch, marker_moved, plain, run_db
 
 #: rows per page (one keyset window of the data layer)
 PAGE = 100
@@ -199,12 +198,13 @@ class MonitorScreen(Screen[None]):
         #: (start key, row count) of the pages before the first held one (for scrolling back)
         self._earlier: list[_Earlier] = []
         self.loaded = False
-        self._marker: int | None = None
+        #: another terminal's changes, and midnight (see :meth:`_changed`)
+        self._watch = ChangeWatch(
+            self, self.refresh_rows, group="monitor-poll", changed=self._changed
+        )
         self._day: dt.date | None = None
         self._generation = 0
         self._fetching = False
-        self._polling = False
-        self._stale = False
         self._resumed = False
         self._layout: str | None = None
         self._highlighted: int | None = None
@@ -243,9 +243,7 @@ class MonitorScreen(Screen[None]):
             self._show([prefetch.page], [], keep_id=None)
         else:
             self.load()
-        poll = float(getattr(self.app, "poll_seconds", 2.0) or 0)
-        if poll > 0:
-            self.set_interval(poll, self._poll)
+        self._watch.start()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._layout != self._layout_of(self.app.size.width) and self.is_mounted:
@@ -384,8 +382,8 @@ class MonitorScreen(Screen[None]):
         self.pages = pages
         self._earlier = earlier
         self.rows = [row for page in pages for row in page.rows]
-        if pages:
-            self._marker = pages[0].marker if self._marker is None else self._marker
+        if pages and self._watch.marker is None:
+            self._watch.marker = pages[0].marker
         self.loaded = True
         index = 0
         if keep_id is not None:
@@ -578,39 +576,17 @@ class MonitorScreen(Screen[None]):
         if not self._resumed:
             self._resumed = True
             return
-        if self._stale:
-            self._stale = False
+        if self._watch.take_stale():
             self.refresh_rows()
         else:
-            self._poll()
+            self._watch.poll()
 
-    def _poll(self) -> None:
-        if self._polling:
-            return
-        self._polling = True
-        run_db(
-            self,
-            queries.change_marker,
-            self._marker_read,
-            failed=lambda exc: self._poll_failed(),
-            group="monitor-poll",
-        )
-
-    def _poll_failed(self) -> None:
-        self._polling = False
-
-    def _marker_read(self, marker: int) -> None:
-        self._polling = False
-        previous, self._marker = self._marker, marker
-        changed = previous is not None and marker != previous
-        if self._day is not None and self._day != self.app_today():
-            changed = True  # midnight: the days left and the causes moved
-        if not changed or not self.loaded:
-            return
-        if self.app.screen is self:
-            self.refresh_rows()
-        else:
-            self._stale = True
+    def _changed(self, since: int | None) -> tuple[int, bool]:
+        """(In a worker) another terminal saved something, or midnight passed (the days left
+        and the causes moved): the list reads again once it has been read at all."""
+        marker, moved = marker_moved(since)
+        midnight = self._day is not None and self._day != self.app_today()
+        return marker, (moved or midnight) and self.loaded
 
 
 __all__ = ["MonitorPrefetch", "MonitorScreen", "bar", "days_text", "read_page"]

@@ -31,7 +31,7 @@ from ..data.offers import DEFAULT_DEADLINE_DAYS, OfferRow, confirm_offer, list_o
 from ..data.queries import change_marker
 from ..i18n import _, format_amount, format_date
 from ..widgets.footer import Footer
-from .common import plain, run_db
+from .common import ChangeWatch, plain, run_db
 
 #: how many offers the list shows at most (the search narrows it down)
 LIMIT = 500
@@ -106,6 +106,23 @@ def fill_table(
             table.move_cursor(row=max(0, min(cursor, len(rows) - 1)), animate=False)
 
 
+def offers_changed(since: int | None) -> tuple[int, bool]:
+    """(In a worker) the change marker, and whether an offer was saved since ``since`` (in any
+    terminal): the newest audit entry moved, and one of the new entries is about an offer."""
+    marker = change_marker()
+    if since is None or marker == since:
+        return marker, False
+    return marker, bool(
+        AuditLog.select(AuditLog.id)
+        .where(
+            AuditLog.id > since,
+            AuditLog.id <= marker,
+            AuditLog.entity.in_(("offer", "offer_line")),
+        )
+        .exists()
+    )
+
+
 class OffersScreen(Screen[None]):
     """Every offer: list, search, filter; new, edit, confirm, open the order."""
 
@@ -150,10 +167,8 @@ class OffersScreen(Screen[None]):
         self.rows: list[OfferRow] = []
         self._generation = 0
         self._busy = False  # a confirmation is running
-        #: the newest audit entry when the list was read (see :meth:`_poll`)
-        self._marker: int | None = None
-        self._polling = False
-        self._stale = False  # changed elsewhere while another screen was on top
+        #: another terminal's new, changed or confirmed offers (see :func:`offers_changed`)
+        self._watch = ChangeWatch(self, self.reload, group="offers-poll", changed=offers_changed)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -192,7 +207,7 @@ class OffersScreen(Screen[None]):
         self.table.focus()
         self.reload()
         # another terminal's new, changed or confirmed offer shows here too
-        self.set_interval(float(getattr(self.app, "poll_seconds", 2.0)), self._poll)
+        self._watch.start()
 
     @property
     def table(self) -> DataTable[Any]:
@@ -228,8 +243,8 @@ class OffersScreen(Screen[None]):
 
         def done(result: tuple[int, list[OfferRow]]) -> None:
             if generation == self._generation:  # an older search finishing late is dropped
-                self._marker, rows = result
-                self._stale = False
+                self._watch.marker, rows = result
+                self._watch.stale = False
                 self._show(rows, select_id)
 
         run_db(self, fetch, done, group="offers-list")
@@ -257,47 +272,8 @@ class OffersScreen(Screen[None]):
             return None
         return self.rows[table.cursor_row]
 
-    def _poll(self) -> None:
-        """Reload when an offer was saved since the list was read (in any terminal): the
-        newest audit entry moved, and one of the new entries is about an offer."""
-        since = self._marker
-        if self._polling or since is None:
-            return
-        self._polling = True
-
-        def work() -> tuple[int, bool]:
-            marker = change_marker()
-            if marker == since:
-                return marker, False
-            return marker, bool(
-                AuditLog.select(AuditLog.id)
-                .where(
-                    AuditLog.id > since,
-                    AuditLog.id <= marker,
-                    AuditLog.entity.in_(("offer", "offer_line")),
-                )
-                .exists()
-            )
-
-        run_db(self, work, self._polled, failed=self._poll_failed, group="offers-poll")
-
-    def _poll_failed(self, _exc: OrdersError) -> None:
-        self._polling = False
-
-    def _polled(self, result: tuple[int, bool]) -> None:
-        self._polling = False
-        marker, changed = result
-        if not changed:
-            if self._marker is not None and marker > self._marker:
-                self._marker = marker  # other records changed: nothing to show here
-            return
-        if self.app.screen is self:
-            self.reload()
-        else:
-            self._stale = True
-
     def on_screen_resume(self) -> None:
-        if self._stale:
+        if self._watch.take_stale():
             self.reload()
 
     @on(Select.Changed, "#offers-filter")

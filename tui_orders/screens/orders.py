@@ -31,7 +31,7 @@ from ..widgets.order_table import (
     _Window,
     first_window,
 )
-from .common import run_db, set_breakpoint_classes
+from .common import ChangeWatch, set_breakpoint_classes
 
 #: seconds of quiet typing before the search reloads the list
 SEARCH_DEBOUNCE = 0.15
@@ -145,10 +145,14 @@ class OrdersScreen(Screen[None]):
         # set before the Header watches it (setting it in on_mount races the Header's mount)
         self.sub_title = _("Orders")
         self._search_timer: Timer | None = None
-        self._marker: int | None = prefetch.marker if prefetch else None
+        #: another terminal's changes (the marker read with the first rows, if read ahead)
+        self._watch = ChangeWatch(
+            self,
+            self._refresh_data,
+            group="orders-poll",
+            marker=prefetch.marker if prefetch else None,
+        )
         #: another terminal changed something while a screen covered this one
-        self._stale = False
-        self._polling = False
         self._had_order = False
         self._state_text = ""
         self._resumed = False
@@ -224,11 +228,9 @@ class OrdersScreen(Screen[None]):
         self.refresh_bindings()
 
     def _start_polling(self) -> None:
-        if self._marker is None:
-            run_db(self, _queries().change_marker, self._marker_read, group="orders-poll")
-        poll = float(getattr(self.app, "poll_seconds", 2.0) or 0)
-        if poll > 0:
-            self.set_interval(poll, self._poll)
+        if self._watch.marker is None:
+            self._watch.poll()  # the marker the next polls compare with
+        self._watch.start()
 
     def _rows_on_screen(self) -> int:
         """At most how many rows the list shows in the first frame (it is not laid out yet):
@@ -448,33 +450,8 @@ class OrdersScreen(Screen[None]):
         if self.table.loaded:
             self._refresh_data()
 
-    def _poll(self) -> None:
-        if self._polling:
-            return
-        self._polling = True
-        run_db(
-            self,
-            _queries().change_marker,
-            self._marker_read,
-            failed=lambda exc: self._poll_failed(),
-            group="orders-poll",
-        )
-
-    def _poll_failed(self) -> None:
-        self._polling = False
-
-    def _marker_read(self, marker: int) -> None:
-        self._polling = False
-        previous, self._marker = self._marker, marker
-        if previous is None or marker == previous:
-            return
-        if self.app.screen is self:
-            self._refresh_data()
-        else:
-            self._stale = True
-
     def _refresh_data(self) -> None:
-        self._stale = False
+        self._watch.stale = False
         self.table.reload_window()
         self.summary.reload()
 
