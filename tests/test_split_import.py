@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tui_orders.data import audit, interchange, split_import
+from tui_orders.data import attachments, audit, interchange, split_import
 from tui_orders.data.bulk import LoadStats
 from tui_orders.data.db import close_database, open_database
 from tui_orders.data.demo import run_demo
@@ -33,6 +33,15 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     open_database(str(folder / "demo.db"))
     try:
         run_demo(240, seed=5, today=TODAY, chunk=120, workers=0)
+        # files on an order of each part (their bytes go through the child's scratch file)
+        scan = folder / "scan.bin"
+        scan.write_bytes(bytes(range(256)) * 8)
+        first, last = (
+            Order.select().order_by(Order.id).first(),
+            Order.select().order_by(Order.id.desc()).first(),
+        )
+        attachments.attach_file(first, scan, note="signed")
+        attachments.attach_file(last, scan, name="delivery note.bin")
         path = folder / "export.json"
         interchange.export_file(path)
     finally:
@@ -95,10 +104,16 @@ def test_two_processes_write_what_one_writes(
     for table in a:
         assert a[table] == b[table], table
     assert b["order"] and b["offer"] and b["allocation"] and b["delivery_line"]
+    assert len(b["attachment"]) == 2
     # and the export of the result is the file imported
     open_database(str(tmp_path / "two.db"))
     try:
-        assert interchange.export_data() == json.loads(export.read_text(encoding="utf-8"))
+        again, exported = interchange.export_data(), json.loads(export.read_text(encoding="utf-8"))
+        # attaching the files moved two orders' versions; an import starts them at 1
+        for data in (again, exported):
+            for o in data["orders"]:
+                o.pop("version")
+        assert again == exported
     finally:
         close_database()
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import itertools
 import time
 from collections import Counter
@@ -38,7 +39,16 @@ from typing import Any
 
 from . import audit
 from .compute import compute_order  # noqa: F401  (the rules compute_order_int is proven against)
-from .dataset import ClientRec, Dataset, DeliveryRec, DocumentRec, ItemRec, OfferRec, OrderRec
+from .dataset import (
+    AttachmentRec,
+    ClientRec,
+    Dataset,
+    DeliveryRec,
+    DocumentRec,
+    ItemRec,
+    OfferRec,
+    OrderRec,
+)
 from .db import bulk_insert, database, is_sqlite, run_in_transaction, table_max_id
 from .errors import DatabaseError, ValidationError
 from .masterdata import check_currency
@@ -46,6 +56,7 @@ from .models import (
     Address,
     Allocation,
     Article,
+    Attachment,
     AuditLog,
     Barcode,
     Client,
@@ -104,6 +115,7 @@ _TABLES: tuple[Any, ...] = (
     Delivery,
     DeliveryLine,
     LinkedOrder,
+    Attachment,
     Offer,
     OfferItem,
     AuditLog,
@@ -401,6 +413,9 @@ _COLS: dict[Any, list[str]] = {
     LinkedOrder: _columns(
         LinkedOrder, ["id", "order", "kind", "number", "status", "deadline", "expected", "note"]
     ),
+    Attachment: _columns(
+        Attachment, ["id", "order", "name", "size", "sha256", "content", "added", "user", "note"]
+    ),
     Offer: _columns(
         Offer, ["id", "number", "client", "address", "created", "valid_until", "note", "order"]
     ),
@@ -507,6 +522,7 @@ class Catalog:
             Delivery: sum(len(o.deliveries) for o in orders),
             DeliveryLine: sum(len(d.lines) for o in orders for d in o.deliveries),
             LinkedOrder: sum(len(o.links) for o in orders),
+            Attachment: sum(len(o.attachments) for o in orders),
             Offer: len(dataset.offers),
             OfferItem: sum(len(o.items) for o in dataset.offers),
         }
@@ -1381,6 +1397,13 @@ class _Loader:
                     )
                 )
 
+        if o.attachments:
+            for k, attachment in enumerate(o.attachments):
+                try:
+                    rows[Attachment].append(self.attachment_row(attachment, order_id))
+                except ValidationError as exc:
+                    raise exc.at(f"attachments[{k}]") from None
+
         # every computed field, by the rules the services use: compute.compute_order in exact
         # integers (compute_order_int, proven equal for the non-negative amounts checked above)
         state = compute_order_int(
@@ -1452,13 +1475,47 @@ class _Loader:
         if kind == "offer" and ref and ref not in self.offer_refs:
             self.offer_refs[ref] = order_id
 
+    def attachment_row(self, a: AttachmentRec, order_id: int) -> tuple[Any, ...]:
+        """The row of a file of an order (checked as :func:`attachments.attach_file` checks)."""
+        from .attachments import MAX_BYTES  # the order services: only for an order with files
+
+        name = _text(a.name, "name", 255)
+        if type(a.content) is not bytes:
+            raise ValidationError("must be the file's bytes", "content")
+        if len(a.content) > MAX_BYTES:
+            raise ValidationError(
+                f"is {len(a.content):,} bytes, over the limit of {MAX_BYTES:,}", "content"
+            )
+        sha = hashlib.sha256(a.content).hexdigest()
+        if a.sha256 is not None and a.sha256 != sha:
+            raise ValidationError("does not match the content (a damaged file?)", "sha256")
+        added: Any = a.added if a.added is not None else dt.datetime.now().replace(microsecond=0)
+        if type(added) is not dt.datetime:
+            raise ValidationError(f"must be a date and time, not {added!r}", "added")
+        user = _text(a.user, "user", 100, required=False)
+        return (
+            next(self.ids[Attachment]),
+            order_id,
+            name,
+            len(a.content),
+            sha,
+            a.content,
+            str(added) if self.sqlite else added,
+            user,
+            _note(a.note, "note"),
+        )
+
     def order_trusted(self, o: OrderRec) -> None:
         """:meth:`order` for records valid by construction (the demo generator's own): the
         same ids and rows, without re-checking each field (types, ranges, decimal places,
         uniqueness within the dataset), every computed field by :func:`compute_order_int`
         (:func:`compute.compute_order` in integers). References (client, address, tax,
         articles, terms, documents) still resolve by name; one that does not resolve raises
-        :class:`ValidationError` rather than writing a wrong row."""
+        :class:`ValidationError` rather than writing a wrong row. (An order with files, which
+        the generator never makes, takes the checked path.)"""
+        if o.attachments:
+            self.order(o)
+            return
         try:
             client = self.clients[o.client]
             address_id = (

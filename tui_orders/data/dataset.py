@@ -109,6 +109,18 @@ class LinkRec:
 
 
 @dataclass(slots=True)
+class AttachmentRec:
+    name: str
+    content: bytes
+    added: dt.datetime | None = None  # None: the time of the import
+    user: str = ""
+    note: str = ""
+    #: what the file says the content is (checked when given)
+    size: int | None = None
+    sha256: str | None = None
+
+
+@dataclass(slots=True)
 class OrderRec:
     client: str  # client name
     created: dt.date
@@ -128,6 +140,7 @@ class OrderRec:
     payments: list[PaymentRec] = field(default_factory=list)
     deliveries: list[DeliveryRec] = field(default_factory=list)
     links: list[LinkRec] = field(default_factory=list)
+    attachments: list[AttachmentRec] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,10 @@ ignores them), so an export imported into an empty database exports identically 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import hashlib
 import json
 import re
 import sys
@@ -26,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from . import split_import
 from .bulk import LoadStats, gc_paused, load
@@ -44,6 +47,7 @@ from .dataset import (
     AddressRec,
     AllocationRec,
     ArticleRec,
+    AttachmentRec,
     ClientRec,
     Dataset,
     DeliveryLineRec,
@@ -64,6 +68,7 @@ from .models import (
     Address,
     Allocation,
     Article,
+    Attachment,
     Barcode,
     Client,
     Delivery,
@@ -98,6 +103,8 @@ from .money import (
 
 #: Orders read per batch when exporting (a handful of queries per batch).
 EXPORT_BATCH = 2000
+#: File content held at most while exporting (bytes; base64 makes it a third more).
+EXPORT_FILE_BYTES = 64 * 1024 * 1024
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -432,6 +439,7 @@ _ORDER_KEYS = _keys(
         "payments",
         "deliveries",
         "links",
+        "attachments",
     ),
     ORDER_COMPUTED,
 )
@@ -481,8 +489,10 @@ def _offer_fast(rec: Any) -> OfferRec:
 
 
 def _order_fast(rec: Any) -> OrderRec:
-    """As :func:`_order`, for the common shape only."""
+    """As :func:`_order`, for the common shape only (an order with files is not)."""
     _ORDER_KEYS(rec)
+    if rec.get("attachments"):
+        raise _Slow
     get = rec.get
     kind, ref = "contract", ""
     doc = get("document")
@@ -685,6 +695,7 @@ def _order(obj: object, path: str) -> OrderRec:
             "payments",
             "deliveries",
             "links",
+            "attachments",
         ),
         ORDER_COMPUTED,
     )
@@ -713,6 +724,53 @@ def _order(obj: object, path: str) -> OrderRec:
         payments=[_payment(p, ppath) for ppath, p in _list(rec, "payments", path)],
         deliveries=[_delivery(d, dpath) for dpath, d in _list(rec, "deliveries", path)],
         links=[_link(x, lpath) for lpath, x in _list(rec, "links", path)],
+        attachments=[_attachment(a, apath) for apath, a in _list(rec, "attachments", path)],
+    )
+
+
+def _attachment(obj: object, path: str) -> AttachmentRec:
+    """A file of the order: its content in base64; ``size`` and ``sha256``, when given,
+    must match it (a damaged or cut file is refused, not imported)."""
+    rec = _record(obj, path, ("name", "content"), ("added", "user", "note", "size", "sha256"))
+    content_path = _key_path(path, "content")
+    text = rec["content"]
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"must be the file's bytes in base64 text, not {_what(text)}", content_path
+        )
+    try:
+        content = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError("is not valid base64", content_path) from None
+    size, sha = rec.get("size"), rec.get("sha256")
+    if size is not None and (type(size) is not int or size != len(content)):
+        raise ValidationError(
+            f"says {size!r} bytes, the content has {len(content)}", _key_path(path, "size")
+        )
+    if sha is not None and sha != hashlib.sha256(content).hexdigest():
+        raise ValidationError(
+            "does not match the content (a damaged file?)", _key_path(path, "sha256")
+        )
+    added = rec.get("added")
+    when: dt.datetime | None = None
+    if added is not None:
+        try:
+            when = dt.datetime.fromisoformat(added) if isinstance(added, str) else None
+        except ValueError:
+            when = None
+        if when is None:
+            raise ValidationError(
+                f"must be a date and time such as 2026-11-27T14:05:00, not {added!r}",
+                _key_path(path, "added"),
+            )
+    return AttachmentRec(
+        name=_str(rec, "name", path),
+        content=content,
+        added=when,
+        user=_str(rec, "user", path, required=False),
+        note=_free_text(rec, "note", path),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
     )
 
 
@@ -895,6 +953,11 @@ def _rate(scaled: int) -> str:
     return f"{whole}.{frac:04d}".rstrip("0") if frac else str(whole)
 
 
+def _moment(value: Any) -> str:
+    """A stored date and time as ISO text (SQLite gives text, PostgreSQL a datetime)."""
+    return value.replace(" ", "T") if isinstance(value, str) else value.isoformat()
+
+
 def _day(value: Any) -> str | None:
     """A stored date as ``YYYY-MM-DD`` (SQLite gives text, PostgreSQL a date)."""
     if value is None:
@@ -1065,7 +1128,9 @@ _ORDER_COLUMNS = (
 
 
 def _order_batches(names: _Names, batch: int = EXPORT_BATCH) -> Iterator[list[dict[str, Any]]]:
-    """Orders by id, ``batch`` at a time, each batch read in one query per table."""
+    """Orders by id, ``batch`` at a time, each batch read in one query per table; orders with
+    files go in smaller batches, so that at most about :data:`EXPORT_FILE_BYTES` of file
+    content is held at once."""
     last = 0
     while True:
         rows = _rows(
@@ -1073,14 +1138,46 @@ def _order_batches(names: _Names, batch: int = EXPORT_BATCH) -> Iterator[list[di
         )
         if not rows:
             return
-        yield _export_batch(names, rows)
+        for part in _by_file_bytes(rows):
+            yield _export_batch(names, part)
         if len(rows) < batch:
             return
         last = rows[-1][0]
 
 
-def _export_batch(names: _Names, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """The export of the orders in ``rows`` (sorted by id), their parts in one query each."""
+def _by_file_bytes(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """``rows`` (orders by id) in runs whose files hold at most :data:`EXPORT_FILE_BYTES`
+    together (an order with more: a run of its own)."""
+    sizes = dict(
+        _rows(
+            Attachment.select(Attachment.order, fn.SUM(Attachment.size))
+            .where(Attachment.order.between(rows[0][0], rows[-1][0]))
+            .group_by(Attachment.order)
+        )
+    )
+    if sum(sizes.values()) <= EXPORT_FILE_BYTES:
+        yield rows
+        return
+    run: list[tuple[Any, ...]] = []
+    held = 0
+    for row in rows:
+        size = sizes.get(row[0], 0)
+        if run and held + size > EXPORT_FILE_BYTES:
+            yield run
+            run, held = [], 0
+        run.append(row)
+        held += size
+    if run:
+        yield run
+
+
+def _export_batch(
+    names: _Names, rows: list[tuple[Any, ...]], *, content: bool = True
+) -> list[dict[str, Any]]:
+    """The export of the orders in ``rows`` (sorted by id), their parts in one query each.
+
+    ``content`` False: an order's files are listed without their bytes (``order show``).
+    """
     lo, hi = rows[0][0], rows[-1][0]
 
     def scope(column: Any) -> Any:
@@ -1318,6 +1415,34 @@ def _export_batch(names: _Names, rows: list[tuple[Any, ...]]) -> list[dict[str, 
                 "expected": _day(expected),
             }
         )
+    file_columns = [
+        Attachment.order,
+        Attachment.name,
+        Attachment.size,
+        Attachment.sha256,
+        Attachment.added,
+        Attachment.user,
+        Attachment.note,
+    ]
+    if content:
+        file_columns.append(Attachment.content)
+    for oid, name, size, sha, added, user, note, *data in _rows(
+        Attachment.select(*file_columns)
+        .where(scope(Attachment.order))
+        .order_by(Attachment.order, Attachment.id)
+    ):
+        # only an order with files has the key: the export of the others stays as it was
+        record = {
+            "name": name,
+            "size": size,
+            "sha256": sha,
+            "added": _moment(added),
+            "user": user,
+            "note": note,
+        }
+        if data:
+            record["content"] = base64.b64encode(bytes(data[0])).decode("ascii")
+        out[oid].setdefault("attachments", []).append(record)
     result = []
     for oid, order in out.items():
         f = facts[oid]
@@ -1338,7 +1463,7 @@ def export_order(order: Order | int | str) -> dict[str, Any]:
 
     order_id = order.id if isinstance(order, Order) else get_order(order).id
     rows = _rows(Order.select(*_ORDER_COLUMNS).where(Order.id == order_id))
-    return _export_batch(_Names(order_id), rows)[0]
+    return _export_batch(_Names(order_id), rows, content=False)[0]
 
 
 def iter_orders(batch: int = EXPORT_BATCH) -> Iterator[dict[str, Any]]:

@@ -60,6 +60,7 @@ from .db import database, is_sqlite, run_in_transaction
 from .errors import DatabaseError, ValidationError
 from .models import (
     Allocation,
+    Attachment,
     AuditLog,
     Delivery,
     DeliveryLine,
@@ -189,10 +190,11 @@ def load_split(text: str, parse: Callable[[object], Dataset]) -> bulk.LoadStats 
 def _counts(orders: list[Any]) -> dict[str, int]:
     """The rows the orders of a document take per table, counted from its lists (as
     :meth:`bulk.Catalog.skip` counts them from the records)."""
-    items = terms = docs = payments = allocations = deliveries = lines = links = 0
+    items = terms = docs = payments = allocations = deliveries = lines = links = files = 0
     for o in orders:
         get = o.get
         items += len(get("items") or ())
+        files += len(get("attachments") or ())
         terms += len(get("payment_terms") or ())
         docs += len(get("documents") or ())
         links += len(get("links") or ())
@@ -213,6 +215,7 @@ def _counts(orders: list[Any]) -> dict[str, int]:
         Delivery: deliveries,
         DeliveryLine: lines,
         LinkedOrder: links,
+        Attachment: files,
     }
     return {model._meta.table_name: count for model, count in counts.items()}
 
