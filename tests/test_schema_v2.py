@@ -4,8 +4,10 @@ a new database gets the same schema directly. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from peewee import Database
 
@@ -58,13 +60,14 @@ V1_DATA = {
 }
 
 
-def make_v1_database(url: str) -> Database:
+def make_v1_database(url: str, fill: Callable[[], Any] | None = None) -> tuple[Database, Any]:
     """An empty database given exactly the schema-1 shape: no attachment table, no
     ``offer.version``, no ``linked_order(kind, number)`` index, no ``payment.currency`` nor
     the reports' indexes (nor schema 3's versions of clients, articles and taxes); stamped
-    version 1."""
+    version 1. ``fill()`` runs before the attachment table goes (this version's loader and
+    export read it); returns the database and what ``fill`` returned."""
     db = open_database(url, migrate=False)
-    db.create_tables([m for m in ALL_MODELS if m is not Attachment])
+    db.create_tables(ALL_MODELS)
     for table in ("offer", "client", "article", "tax"):
         db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "version"')
     db.execute_sql('DROP INDEX "linked_order_kind_number"')
@@ -72,8 +75,10 @@ def make_v1_database(url: str) -> Database:
         db.execute_sql(f'DROP INDEX "{index}"')
     db.execute_sql('DROP INDEX "payment_currency_date_amount"')
     db.execute_sql('ALTER TABLE "payment" DROP COLUMN "currency"')
+    filled = fill() if fill is not None else None
+    db.drop_tables([Attachment])
     SchemaVersion.create(version=1)
-    return db
+    return db, filled
 
 
 def shape(db: Database) -> dict[str, set[tuple[str, bool]]]:
@@ -85,10 +90,13 @@ def shape(db: Database) -> dict[str, set[tuple[str, bool]]]:
 
 
 def test_schema_1_database_migrates_with_its_data(db_url: str, tmp_path: Path) -> None:
-    db = make_v1_database(db_url)
+    def fill() -> dict[str, Any]:
+        interchange.import_data(V1_DATA)  # the bulk loader names its columns: works on schema 1
+        return interchange.export_data()
+
+    db, before = make_v1_database(db_url, fill)
     assert "version" not in {c.name for c in db.get_columns("offer")}
-    interchange.import_data(V1_DATA)  # the bulk loader names its columns: works on schema 1
-    before = interchange.export_data()
+    assert "attachment" not in db.get_tables()
     counts = {m: m.select().count() for m in (Order, OrderItem, Offer, OfferItem, LinkedOrder)}
     audit_count = AuditLog.select().count()
     close_database()
@@ -150,8 +158,7 @@ def test_migration_runs_once_when_already_current(db_url: str) -> None:
 
 def test_migration_gives_payments_their_order_currency(db_url: str) -> None:
     """Schema 2 copies the order's currency onto its payments (the forecast reads it)."""
-    db = make_v1_database(db_url)
-    interchange.import_data(V1_DATA)
+    db, _ = make_v1_database(db_url, lambda: interchange.import_data(V1_DATA))
     # a schema-1 payment row (the loader of this version writes the schema-2 columns)
     db.execute_sql(
         'INSERT INTO "payment" ("order_id", "date", "amount", "note", "unallocated") '

@@ -258,6 +258,7 @@ class OrderScreen(Screen[None]):
         self.view: OrderView | None = None
         self.history: list[HistoryEntry] = []
         self._busy = False  # a save is running
+        self._load_generation = 0  # reads of the order started (see :meth:`load`)
         self._loading = False  # a load is running
         self._tables: dict[str, DataTable[Any]] = {}  # the tables made so far, by tab
         self._scan_init()
@@ -368,12 +369,21 @@ class OrderScreen(Screen[None]):
             return read_order_view(order_id, day), order_history(order_id)
 
         self._loading = True
+        # only the newest read is shown: an older one finishing late (a reload, then a read
+        # after a scan) would show a version the poll then takes for another terminal's change
+        self._load_generation += 1
+        generation = self._load_generation
+
+        def done(result: tuple[OrderView, list[HistoryEntry]]) -> None:
+            if generation == self._load_generation:
+                self._loaded(result)
 
         def failed(exc: OrdersError) -> None:
-            self._loading = False
+            if generation == self._load_generation:
+                self._loading = False
             self.notify(str(exc), severity="error", markup=False)
 
-        run_db(self, work, self._loaded, failed=failed, group="order-load")
+        run_db(self, work, done, failed=failed, group="order-load")
 
     def _poll(self) -> None:
         if self._busy or self._loading or self.view is None or not self.is_current:
