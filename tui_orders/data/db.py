@@ -89,12 +89,23 @@ def make_database(url: str) -> Database:
 def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
     """Open the configured database, bind the models to it and bring its schema up to date."""
     db = make_database(resolve_db_url(url))
-    try:
-        db.connect(reuse_if_open=True)
-    except peewee.DatabaseError as exc:  # OperationalError included
-        raise DatabaseError(
-            _("cannot open the database: {error}").format(error=_one_line(exc))
-        ) from None
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            db.connect(reuse_if_open=True)
+            break
+        except peewee.DatabaseError as exc:  # OperationalError included
+            # terminals opening a new SQLite file at the same moment: turning it to WAL takes
+            # a lock SQLite does not wait for; another try finds it done
+            if _is_retryable(exc) and attempt < MAX_ATTEMPTS:
+                if not db.is_closed():
+                    db.close()
+                time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
+                continue
+            raise DatabaseError(
+                _("cannot open the database: {error}").format(error=_one_line(exc))
+            ) from None
     database.initialize(db)
     if migrate:
         from .schema import migrate_schema
