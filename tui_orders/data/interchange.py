@@ -241,6 +241,10 @@ def _choice(obj: dict[str, Any], key: str, path: str, allowed: Any, default: str
 
 # --------------------------------------------------------------------------- parse
 
+#: (required, optional, computed: accepted and ignored) keys of the records that both the
+#: full parsers (:func:`_record`) and the fast ones (:func:`_keys`) check
+Shape = tuple[tuple[str, ...], ...]
+
 
 ORDER_COMPUTED = (
     "currency",
@@ -259,6 +263,46 @@ ORDER_COMPUTED = (
     "at_risk",
     "delay_causes",
 )
+
+
+ITEM_SHAPE: Shape = (("article", "qty", "price"), ("specs",), ("amount", "delivered"))
+OFFER_SHAPE: Shape = (
+    ("number", "client", "created"),
+    ("valid_until", "items", "order", "address", "note"),
+)
+ORDER_SHAPE: Shape = (
+    ("client", "created", "deadline"),
+    (
+        "number",
+        "address",
+        "document",
+        "tax",
+        "note",
+        "started",
+        "cancelled",
+        "cancel_reason",
+        "items",
+        "payment_terms",
+        "documents",
+        "payments",
+        "deliveries",
+        "links",
+        "attachments",
+    ),
+    ORDER_COMPUTED,
+)
+ORDER_DOCUMENT_SHAPE: Shape = ((), ("kind", "ref"))
+TERM_SHAPE: Shape = (("name", "due", "amount"), (), ("paid", "status"))
+DOCUMENT_SHAPE: Shape = (
+    ("type", "number", "amount", "issued"),
+    ("due", "term", "duplicate_of"),
+    ("paid", "status"),
+)
+PAYMENT_SHAPE: Shape = (("date", "amount"), ("note", "allocations"), ("unallocated",))
+ALLOCATION_SHAPE: Shape = (("document", "amount"),)
+DELIVERY_SHAPE: Shape = (("kind", "number", "date"), ("lines", "cancelled"))
+LINE_SHAPE: Shape = (("article", "qty"),)
+LINK_SHAPE: Shape = (("kind", "number"), ("status", "deadline", "expected"))
 
 
 def parse(obj: object) -> Dataset:
@@ -418,41 +462,17 @@ _DELIVERY_KINDS = frozenset(e.value for e in DeliveryKind)
 _LINK_KINDS = frozenset(e.value for e in LinkKind)
 _LINK_STATUSES = frozenset(e.value for e in LinkStatus)
 
-_ITEM_KEYS = _keys(("article", "qty", "price"), ("specs",), ("amount", "delivered"))
-_OFFER_KEYS = _keys(
-    ("number", "client", "created"), ("valid_until", "items", "order", "address", "note")
-)
-_ORDER_KEYS = _keys(
-    ("client", "created", "deadline"),
-    (
-        "number",
-        "address",
-        "document",
-        "tax",
-        "note",
-        "started",
-        "cancelled",
-        "cancel_reason",
-        "items",
-        "payment_terms",
-        "documents",
-        "payments",
-        "deliveries",
-        "links",
-        "attachments",
-    ),
-    ORDER_COMPUTED,
-)
-_ORDER_DOC_KEYS = _keys((), ("kind", "ref"))
-_TERM_KEYS = _keys(("name", "due", "amount"), (), ("paid", "status"))
-_DOCUMENT_KEYS = _keys(
-    ("type", "number", "amount", "issued"), ("due", "term", "duplicate_of"), ("paid", "status")
-)
-_PAYMENT_KEYS = _keys(("date", "amount"), ("note", "allocations"), ("unallocated",))
-_ALLOCATION_KEYS = _keys(("document", "amount"))
-_DELIVERY_KEYS = _keys(("kind", "number", "date"), ("lines", "cancelled"))
-_LINE_KEYS = _keys(("article", "qty"))
-_LINK_KEYS = _keys(("kind", "number"), ("status", "deadline", "expected"))
+_ITEM_KEYS = _keys(*ITEM_SHAPE)
+_OFFER_KEYS = _keys(*OFFER_SHAPE)
+_ORDER_KEYS = _keys(*ORDER_SHAPE)
+_ORDER_DOC_KEYS = _keys(*ORDER_DOCUMENT_SHAPE)
+_TERM_KEYS = _keys(*TERM_SHAPE)
+_DOCUMENT_KEYS = _keys(*DOCUMENT_SHAPE)
+_PAYMENT_KEYS = _keys(*PAYMENT_SHAPE)
+_ALLOCATION_KEYS = _keys(*ALLOCATION_SHAPE)
+_DELIVERY_KEYS = _keys(*DELIVERY_SHAPE)
+_LINE_KEYS = _keys(*LINE_SHAPE)
+_LINK_KEYS = _keys(*LINK_SHAPE)
 
 
 def _f_items(value: Any) -> list[tuple[str, Decimal, Decimal, str]]:
@@ -644,7 +664,7 @@ def _article(obj: object, path: str) -> ArticleRec:
 def _items(rec: dict[str, Any], path: str) -> list[ItemRec]:
     items = []
     for ipath, obj in _list(rec, "items", path):
-        item = _record(obj, ipath, ("article", "qty", "price"), ("specs",), ("amount", "delivered"))
+        item = _record(obj, ipath, *ITEM_SHAPE)
         items.append(
             ItemRec(
                 article=_str(item, "article", ipath),
@@ -657,12 +677,7 @@ def _items(rec: dict[str, Any], path: str) -> list[ItemRec]:
 
 
 def _offer(obj: object, path: str) -> OfferRec:
-    rec = _record(
-        obj,
-        path,
-        ("number", "client", "created"),
-        ("valid_until", "items", "order", "address", "note"),
-    )
+    rec = _record(obj, path, *OFFER_SHAPE)
     return OfferRec(
         number=_str(rec, "number", path),
         client=_str(rec, "client", path),
@@ -676,33 +691,11 @@ def _offer(obj: object, path: str) -> OfferRec:
 
 
 def _order(obj: object, path: str) -> OrderRec:
-    rec = _record(
-        obj,
-        path,
-        ("client", "created", "deadline"),
-        (
-            "number",
-            "address",
-            "document",
-            "tax",
-            "note",
-            "started",
-            "cancelled",
-            "cancel_reason",
-            "items",
-            "payment_terms",
-            "documents",
-            "payments",
-            "deliveries",
-            "links",
-            "attachments",
-        ),
-        ORDER_COMPUTED,
-    )
+    rec = _record(obj, path, *ORDER_SHAPE)
     kind, ref = DocumentKind.CONTRACT.value, ""
     if rec.get("document") is not None:
         dpath = _key_path(path, "document")
-        doc = _record(rec["document"], dpath, (), ("kind", "ref"))
+        doc = _record(rec["document"], dpath, *ORDER_DOCUMENT_SHAPE)
         kind = _choice(doc, "kind", dpath, DocumentKind, DocumentKind.CONTRACT.value)
         ref = _str(doc, "ref", dpath, required=False)
     return OrderRec(
@@ -775,7 +768,7 @@ def _attachment(obj: object, path: str) -> AttachmentRec:
 
 
 def _term(obj: object, path: str) -> TermRec:
-    rec = _record(obj, path, ("name", "due", "amount"), (), ("paid", "status"))
+    rec = _record(obj, path, *TERM_SHAPE)
     return TermRec(
         name=_str(rec, "name", path),
         due=_date(rec, "due", path),
@@ -784,13 +777,7 @@ def _term(obj: object, path: str) -> TermRec:
 
 
 def _document(obj: object, path: str) -> DocumentRec:
-    rec = _record(
-        obj,
-        path,
-        ("type", "number", "amount", "issued"),
-        ("due", "term", "duplicate_of"),
-        ("paid", "status"),
-    )
+    rec = _record(obj, path, *DOCUMENT_SHAPE)
     return DocumentRec(
         type=_choice(rec, "type", path, DocumentType),
         number=_str(rec, "number", path),
@@ -803,10 +790,10 @@ def _document(obj: object, path: str) -> DocumentRec:
 
 
 def _payment(obj: object, path: str) -> PaymentRec:
-    rec = _record(obj, path, ("date", "amount"), ("note", "allocations"), ("unallocated",))
+    rec = _record(obj, path, *PAYMENT_SHAPE)
     allocations = []
     for apath, item in _list(rec, "allocations", path):
-        a = _record(item, apath, ("document", "amount"))
+        a = _record(item, apath, *ALLOCATION_SHAPE)
         allocations.append(
             AllocationRec(_str(a, "document", apath), _number(a, "amount", apath, parse_money))
         )
@@ -819,10 +806,10 @@ def _payment(obj: object, path: str) -> PaymentRec:
 
 
 def _delivery(obj: object, path: str) -> DeliveryRec:
-    rec = _record(obj, path, ("kind", "number", "date"), ("lines", "cancelled"))
+    rec = _record(obj, path, *DELIVERY_SHAPE)
     lines = []
     for lpath, item in _list(rec, "lines", path):
-        line = _record(item, lpath, ("article", "qty"))
+        line = _record(item, lpath, *LINE_SHAPE)
         lines.append(
             DeliveryLineRec(_str(line, "article", lpath), _number(line, "qty", lpath, parse_qty))
         )
@@ -836,7 +823,7 @@ def _delivery(obj: object, path: str) -> DeliveryRec:
 
 
 def _link(obj: object, path: str) -> LinkRec:
-    rec = _record(obj, path, ("kind", "number"), ("status", "deadline", "expected"))
+    rec = _record(obj, path, *LINK_SHAPE)
     return LinkRec(
         kind=_choice(rec, "kind", path, LinkKind),
         number=_str(rec, "number", path),
