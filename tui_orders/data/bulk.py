@@ -1248,7 +1248,7 @@ class _Loader:
 
         ids = self.ids
         rows = self.rows
-        iso, flag = self.day, self.flag
+        iso = self.day
         order_id = next(ids[Order])
         facts = _IntFacts()
 
@@ -1419,9 +1419,34 @@ class _Loader:
             facts.active_deliveries,
             facts.link_statuses,
         )
+        self.finish_order(
+            o,
+            state,
+            order_id,
+            client,
+            address_id,
+            tax_id,
+            (item_rows, term_rows, doc_rows, payment_rows),
+        )
+
+    def finish_order(
+        self,
+        o: OrderRec,
+        state: IntState,
+        order_id: int,
+        client: _ClientRef,
+        address_id: int | None,
+        tax_id: int | None,
+        parts: tuple[list[Any], list[Any], list[Any], list[Any]],
+    ) -> None:
+        """Queue an order's rows once its fields are computed (both paths): the items, terms,
+        documents and payments (``parts``, without their computed columns) with them, and the
+        order's own row; an order without a number takes the next reserved one of its year."""
         total, paid = state.total, state.paid
         if total >= _LIMIT or paid >= _LIMIT:
             raise ValidationError("the order's amounts are too large", "items")
+        item_rows, term_rows, doc_rows, payment_rows = parts
+        rows = self.rows
         if item_rows:
             amounts, delivered = state.item_amount, state.item_delivered
             rows[OrderItem].extend((*r, amounts[r[0]], delivered[r[0]]) for r in item_rows)
@@ -1437,40 +1462,41 @@ class _Loader:
             left = state.payment_unallocated
             cur = client.currency  # the order's (payment.currency, schema 2)
             rows[Payment].extend((*r, left[r[0]], cur) for r in payment_rows)
-
-        given_number = o.number
-        order_row: list[Any] = [
-            order_id,
-            given_number,
-            client.id,
-            address_id,
-            client.currency,
-            kind,
-            ref,
-            iso(created),
-            iso(deadline),
-            tax_id,
-            note,
-            flag(started),
-            flag(cancelled),
-            cancel_reason,
-            1,
-            state.status,
-            state.financial_status,
-            state.subtotal,
-            state.tax_amount,
-            total,
-            paid,
-            state.unallocated,
-            state.delivered_pct,
-            None,  # updated_at, set when written
-            None,  # number_key, set when the number is known
-        ]
-        if given_number is None:
-            order_row[1] = next(self.reserved[created.year])
+        iso, flag = self.day, self.flag
+        number, kind, ref = o.number, o.document_kind, o.document_ref
+        if number is None:
+            number = next(self.reserved[o.created.year])
         else:
-            self.order_ids[given_number] = order_id
-        self.order_rows.append(order_row)
+            self.order_ids[number] = order_id
+        self.order_rows.append(
+            [
+                order_id,
+                number,
+                client.id,
+                address_id,
+                client.currency,
+                kind,
+                ref,
+                iso(o.created),
+                iso(o.deadline),
+                tax_id,
+                o.note,
+                flag(o.started),
+                flag(o.cancelled),
+                o.cancel_reason,
+                1,
+                state.status,
+                state.financial_status,
+                state.subtotal,
+                state.tax_amount,
+                total,
+                paid,
+                state.unallocated,
+                state.delivered_pct,
+                None,  # updated_at, set when written
+                None,  # number_key, set when the number is known
+            ]
+        )
         self.order_clients.append(client.name)
         if kind == "offer" and ref and ref not in self.offer_refs:
             self.offer_refs[ref] = order_id
@@ -1532,7 +1558,7 @@ class _Loader:
         rows = self.rows
         iso, flag = self.day, self.flag
         order_id = next(ids[Order])
-        started, cancelled, created = o.started, o.cancelled, o.created
+        started, cancelled = o.started, o.cancelled
         articles = self.articles
 
         next_item = ids[OrderItem].__next__
@@ -1686,62 +1712,17 @@ class _Loader:
             active_deliveries,
             link_statuses,
         )
-        total, paid = state.total, state.paid
-        if total >= _LIMIT or paid >= _LIMIT:
-            raise ValidationError("the order's amounts are too large", "items")
-        if item_rows:
-            amounts, idelivered = state.item_amount, state.item_delivered
-            rows[OrderItem].extend((*r, amounts[r[0]], idelivered[r[0]]) for r in item_rows)
-        if term_rows:
-            term_paid, term_status = state.term_paid, state.term_status
-            rows[PaymentTerm].extend((*r, term_paid[r[0]], term_status[r[0]]) for r in term_rows)
-        if doc_rows:
-            doc_paid, doc_status = state.doc_paid, state.doc_status
-            for r in doc_rows:
-                row = (*r, doc_paid[r[0]], doc_status[r[0]])
-                (self.dup_docs if r[8] is not None else rows[FinancialDocument]).append(row)
-        if payment_rows:
-            left = state.payment_unallocated
-            cur = client.currency
-            rows[Payment].extend((*r, left[r[0]], cur) for r in payment_rows)
-
-        number = o.number
-        if number is None:
+        if o.number is None:
             raise ValidationError("a detached load needs every order's number")
-        kind, ref = o.document_kind, o.document_ref
-        self.order_rows.append(
-            [
-                order_id,
-                number,
-                client.id,
-                address_id,
-                client.currency,
-                kind,
-                ref,
-                iso(created),
-                iso(o.deadline),
-                tax_id,
-                o.note,
-                flag(started),
-                flag(cancelled),
-                o.cancel_reason,
-                1,
-                state.status,
-                state.financial_status,
-                state.subtotal,
-                state.tax_amount,
-                total,
-                paid,
-                state.unallocated,
-                state.delivered_pct,
-                None,  # updated_at, set when written
-                None,  # number_key, set when the number is known
-            ]
+        self.finish_order(
+            o,
+            state,
+            order_id,
+            client,
+            address_id,
+            tax_id,
+            (item_rows, term_rows, doc_rows, payment_rows),
         )
-        self.order_ids[number] = order_id
-        self.order_clients.append(client.name)
-        if kind == "offer" and ref and ref not in self.offer_refs:
-            self.offer_refs[ref] = order_id
 
     def delivery(
         self,
