@@ -30,7 +30,7 @@ import hashlib
 import itertools
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -509,25 +509,35 @@ class Catalog:
         if dataset.taxes or dataset.clients or dataset.articles:
             masters = Dataset(dataset.taxes, dataset.clients, dataset.articles)
             _Loader(masters, "skip", self).prepare()
-        orders = dataset.orders
         ids = self.next_ids
-        counts = {
-            Order: len(orders),
-            AuditLog: len(orders),
-            OrderItem: sum(len(o.items) for o in orders),
-            PaymentTerm: sum(len(o.payment_terms) for o in orders),
-            FinancialDocument: sum(len(o.documents) for o in orders),
-            Payment: sum(len(o.payments) for o in orders),
-            Allocation: sum(len(p.allocations) for o in orders for p in o.payments),
-            Delivery: sum(len(o.deliveries) for o in orders),
-            DeliveryLine: sum(len(d.lines) for o in orders for d in o.deliveries),
-            LinkedOrder: sum(len(o.links) for o in orders),
-            Attachment: sum(len(o.attachments) for o in orders),
-            Offer: len(dataset.offers),
-            OfferItem: sum(len(o.items) for o in dataset.offers),
-        }
+        counts = order_row_counts(dataset.orders, getattr)
+        counts[Offer] = len(dataset.offers)
+        counts[OfferItem] = sum(len(o.items) for o in dataset.offers)
         for model, count in counts.items():
             ids[model._meta.table_name] += count
+
+
+def order_row_counts(orders: Sequence[Any], part: Callable[[Any, str], Any]) -> dict[Any, int]:
+    """The rows ``orders`` take per table (model -> count), as :meth:`_Loader.prepare` takes
+    their keys. ``part(record, name)`` gives a record's list ``name`` (``items``,
+    ``payments``, a payment's ``allocations``, ...): ``getattr`` for the records, a ``dict``
+    look-up for the decoded JSON of a file (:mod:`split_import`)."""
+    tables = (OrderItem, PaymentTerm, FinancialDocument, Payment, Allocation, Delivery)
+    counts = dict.fromkeys((*tables, DeliveryLine, LinkedOrder, Attachment), 0)
+    for o in orders:
+        counts[OrderItem] += len(part(o, "items"))
+        counts[PaymentTerm] += len(part(o, "payment_terms"))
+        counts[FinancialDocument] += len(part(o, "documents"))
+        counts[LinkedOrder] += len(part(o, "links"))
+        counts[Attachment] += len(part(o, "attachments"))
+        for pay in part(o, "payments"):
+            counts[Payment] += 1
+            counts[Allocation] += len(part(pay, "allocations"))
+        for d in part(o, "deliveries"):
+            counts[Delivery] += 1
+            counts[DeliveryLine] += len(part(d, "lines"))
+    counts[Order] = counts[AuditLog] = len(orders)
+    return counts
 
 
 @dataclass(slots=True)
@@ -2221,5 +2231,6 @@ __all__ = [
     "gc_paused",
     "insert_prepared",
     "load",
+    "order_row_counts",
     "prepare_detached",
 ]

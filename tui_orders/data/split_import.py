@@ -59,18 +59,8 @@ from .dataset import Dataset
 from .db import database, is_sqlite, run_in_transaction
 from .errors import DatabaseError, ValidationError
 from .models import (
-    Allocation,
-    Attachment,
-    AuditLog,
-    Delivery,
-    DeliveryLine,
-    FinancialDocument,
-    LinkedOrder,
     Offer,
     Order,
-    OrderItem,
-    Payment,
-    PaymentTerm,
 )
 
 #: below this size (about 8,000 orders of a demo export) the ordinary road is as fast
@@ -187,37 +177,9 @@ def load_split(text: str, parse: Callable[[object], Dataset]) -> bulk.LoadStats 
     return stats
 
 
-def _counts(orders: list[Any]) -> dict[str, int]:
-    """The rows the orders of a document take per table, counted from its lists (as
-    :meth:`bulk.Catalog.skip` counts them from the records)."""
-    items = terms = docs = payments = allocations = deliveries = lines = links = files = 0
-    for o in orders:
-        get = o.get
-        items += len(get("items") or ())
-        files += len(get("attachments") or ())
-        terms += len(get("payment_terms") or ())
-        docs += len(get("documents") or ())
-        links += len(get("links") or ())
-        for pay in get("payments") or ():
-            payments += 1
-            allocations += len(pay.get("allocations") or ())
-        for d in get("deliveries") or ():
-            deliveries += 1
-            lines += len(d.get("lines") or ())
-    counts = {
-        Order: len(orders),
-        AuditLog: len(orders),
-        OrderItem: items,
-        PaymentTerm: terms,
-        FinancialDocument: docs,
-        Payment: payments,
-        Allocation: allocations,
-        Delivery: deliveries,
-        DeliveryLine: lines,
-        LinkedOrder: links,
-        Attachment: files,
-    }
-    return {model._meta.table_name: count for model, count in counts.items()}
+def _list_of(record: Any, name: str) -> Any:
+    """A list of a decoded JSON record (absent or null: none), for :func:`bulk.order_row_counts`."""
+    return record.get(name) or ()
 
 
 class _Split:
@@ -276,8 +238,8 @@ class _Split:
             # move past what the parent prepares: its master data, then its orders
             if masters:
                 catalog.skip(self.parse(masters))
-            for table, count in counts.items():
-                catalog.next_ids[table] += count
+            for model, count in counts.items():
+                catalog.next_ids[model._meta.table_name] += count
             loader = bulk._Loader(self.parse({"orders": orders}), "import", catalog)
             prepared = loader.prepare()
             spans = _write_scratch(self.scratch, prepared)
@@ -310,7 +272,7 @@ class _Split:
             if not head.keys() <= TOP_KEYS:
                 raise _Fallback  # an unknown key: the ordinary road says which
             masters = {k: head[k] for k in MASTERS if k in head}
-            pickle.dump((masters, _counts(head["orders"])), out)
+            pickle.dump((masters, bulk.order_row_counts(head["orders"], _list_of)), out)
         offers = head.pop("offers", None)
         with os.fdopen(inbox, "rb") as pipe, bulk.deferred_indexes():
             own = bulk._Loader(self._parsed(head), "import", catalog)
