@@ -101,7 +101,7 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
             if _is_retryable(exc) and attempt < MAX_ATTEMPTS:
                 if not db.is_closed():
                     db.close()
-                time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
+                _back_off(attempt)
                 continue
             raise DatabaseError(
                 _("cannot open the database: {error}").format(error=_one_line(exc))
@@ -133,6 +133,12 @@ def close_database() -> None:
 def is_sqlite(db: Database | None = None) -> bool:
     target = db if db is not None else database.obj
     return isinstance(target, SqliteDatabase)
+
+
+def _back_off(attempt: int) -> None:
+    """Wait before try ``attempt + 1`` after a lock race: growing, jittered (so that terminals
+    that collided do not collide again), at most half a second."""
+    time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -188,7 +194,7 @@ def run_in_transaction(fn: Callable[[], T]) -> T:
                         )
                     ) from None
                 raise
-            time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
+            _back_off(attempt)
 
 
 def transactional(fn: Callable[P, T]) -> Callable[P, T]:
