@@ -9,7 +9,6 @@ something, the window and the pane are read again, the cursor staying on the sam
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from types import ModuleType
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -30,6 +29,7 @@ from ..widgets.order_table import (
     OrderTable,
     _Window,
     first_window,
+    list_queries,
 )
 from .common import ChangeWatch, set_breakpoint_classes
 
@@ -42,14 +42,6 @@ SORT_WORDS = {
     OrderSort.NUMBER: "number",
     OrderSort.CREATED: "created",
 }
-
-
-def _queries() -> ModuleType:
-    """The list queries (peewee), imported on first use: building the home screen needs none
-    of them, and its first rows come from :mod:`tui_orders.data.quickstart` at start-up."""
-    from ..data import queries
-
-    return queries
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +183,7 @@ class OrdersScreen(Screen[None]):
     @staticmethod
     def prefetch() -> HomePrefetch:
         """Read what the screen shows first (database calls: run it in a worker)."""
-        marker = _queries().change_marker()
+        marker = list_queries().change_marker()
         return HomePrefetch(marker, first_window())
 
     @staticmethod

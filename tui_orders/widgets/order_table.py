@@ -36,7 +36,7 @@ COUNT_CAP = 100_000
 CLOSED_STATUSES = ("closed", "cancelled")
 
 
-def _queries() -> ModuleType:
+def list_queries() -> ModuleType:
     """The list queries (peewee), imported on first use: building the home screen needs none
     of them, and its first rows come from :mod:`tui_orders.data.quickstart` at start-up."""
     from ..data import queries
@@ -83,7 +83,7 @@ class ListQuery:
         return OrderFilter(
             statuses=self.statuses,
             financial=self.financial,
-            client_ids=tuple(_queries().clients_matching(client)) if client else None,
+            client_ids=tuple(list_queries().clients_matching(client)) if client else None,
             deadline_from=self.deadline_from,
             deadline_to=self.deadline_to,
             search=self.search.strip(),
@@ -130,7 +130,7 @@ INITIAL_QUERY = ListQuery(statuses=OPEN_STATUSES)
 
 def first_window(query: ListQuery = INITIAL_QUERY) -> _Window:
     """The first rows of ``query`` (database calls: run it in a worker)."""
-    rows = _queries().fetch_orders(
+    rows = list_queries().fetch_orders(
         query.order_filter(), query.sort, descending=query.descending, limit=WINDOW
     )
     return _Window(rows, 0, True, len(rows) < WINDOW)
@@ -300,7 +300,7 @@ class OrderTable(DataTable[Text]):
         q = self.query_state
 
         def work() -> _Window:
-            rows = _queries().fetch_orders(
+            rows = list_queries().fetch_orders(
                 self._filter(q), q.sort, descending=q.descending, limit=WINDOW
             )
             return _Window(rows, 0, True, len(rows) < WINDOW)
@@ -313,7 +313,7 @@ class OrderTable(DataTable[Text]):
         self.total_count = None
 
         def work() -> tuple[int, bool]:
-            return _queries().count_orders(self._filter(q), cap=COUNT_CAP)
+            return list_queries().count_orders(self._filter(q), cap=COUNT_CAP)
 
         def done(result: tuple[int, bool]) -> None:
             if q == self.query_state:
@@ -341,11 +341,11 @@ class OrderTable(DataTable[Text]):
         def work() -> _Window:
             flt = self._filter(q)
             # the key before the window: the window then starts where it did
-            before = _queries().fetch_orders(
+            before = list_queries().fetch_orders(
                 flt, q.sort, before=first.key, descending=q.descending, limit=1
             )
             anchor = before[0].key if before else None
-            rows = _queries().fetch_orders(
+            rows = list_queries().fetch_orders(
                 flt, q.sort, after=anchor, descending=q.descending, limit=size
             )
             return _Window(rows, offset if before else 0, not before, len(rows) < size, after)
@@ -364,7 +364,7 @@ class OrderTable(DataTable[Text]):
             number = get_order(order_id).number
             found = [
                 r
-                for r in _queries().fetch_orders(
+                for r in list_queries().fetch_orders(
                     replace(flt, search=number), q.sort, descending=q.descending, limit=20
                 )
                 if r.id == order_id
@@ -372,10 +372,10 @@ class OrderTable(DataTable[Text]):
             if not found:  # filtered out: the list stays as it was
                 return self._current_window()
             key = found[0].key
-            above = _queries().fetch_orders(
+            above = list_queries().fetch_orders(
                 flt, q.sort, before=key, descending=q.descending, limit=WINDOW // 2
             )
-            below = _queries().fetch_orders(
+            below = list_queries().fetch_orders(
                 flt, q.sort, after=key, descending=q.descending, limit=WINDOW
             )
             rows = [*above, found[0], *below]
@@ -406,7 +406,7 @@ class OrderTable(DataTable[Text]):
         q = self.query_state
 
         def work() -> _Window:
-            rows = _queries().fetch_orders(
+            rows = list_queries().fetch_orders(
                 self._filter(q), q.sort, descending=not q.descending, limit=WINDOW
             )
             rows.reverse()
@@ -424,7 +424,7 @@ class OrderTable(DataTable[Text]):
         def work() -> _Window:
             flt = self._filter(q)
             if forward:
-                more = _queries().fetch_orders(
+                more = list_queries().fetch_orders(
                     flt, q.sort, after=rows[-1].key, descending=q.descending, limit=WINDOW
                 )
                 held = rows + more
@@ -433,7 +433,7 @@ class OrderTable(DataTable[Text]):
                 end = len(more) < WINDOW
                 new_after = 0 if end else (None if after is None else after - len(more))
                 return _Window(held[drop:], new_offset, at_start and drop == 0, end, new_after)
-            more = _queries().fetch_orders(
+            more = list_queries().fetch_orders(
                 flt, q.sort, before=rows[0].key, descending=q.descending, limit=WINDOW
             )
             held = more + rows
